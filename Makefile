@@ -1,0 +1,63 @@
+# Koto DX Platform — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export KOTODX_DATA_DIR ?= $(CURDIR)/var
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint bench browser-deps migrate demo clean messages
+
+## setup: virtualenv, Python and front-end dependencies (idempotent; used by run and test)
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ が必要です (python3)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js と npm が必要です (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+migrate: setup
+	$(BIN)/kotodx migrate --noinput
+
+demo: migrate
+	$(BIN)/kotodx loaddemo
+
+## run: migrate the embedded SQLite database, load the Koto plan and demo data, serve web + queue
+run: demo
+	$(BIN)/kotodx serve --host $(HOST) --port $(PORT) --queue
+
+## browser-deps: Chromium and Japanese fonts from Debian's packages, where missing and apt is there
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	else echo "ブラウザ試験には Chromium と日本語フォントが必要です: sudo apt-get install chromium fonts-noto-cjk"; exit 1; fi
+
+## test: the whole suite, browser tests included
+test: setup browser-deps
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+## lint: ruff (lint + format check) and mypy
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
+
+## bench: benchmarks, reported as ratios against a baseline measured in the same run
+bench: setup
+	$(BIN)/python -m bench.run
+
+## messages: rebuild the English catalogue after changing Japanese texts
+messages: setup
+	cd src/kotodx && ../../$(BIN)/kotodx makemessages -l en --no-obsolete && ../../$(BIN)/kotodx compilemessages -l en
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,26 @@
+"""The platform's JSON API: one NinjaAPI, one router per app, OpenAPI at /api/openapi.json."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from kotodx.core.api import router as core_router
+
+api = NinjaAPI(
+    title="江東区 DXプラットフォーム API",
+    version="1",
+    description="Koto DX Platform JSON API. 職員はセッション（ブラウザ）または APIトークン（Bearer）で認証します。",
+    urls_namespace="api",
+)
+api.add_router("/core", core_router)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": "認証が必要です。APIトークンを Authorization: Bearer で送ってください。"},
+                               status=401)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": "入力に誤りがあります。", "errors": exc.errors}, status=422)

@@ -1,0 +1,38 @@
+"""Django admin for operators only; staff work in the module pages."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from kotodx.core.models import AuditEntry, Department, Job, User
+
+
+@admin.register(User)
+class StaffAdmin(UserAdmin):
+    list_display = ("username", "display_name", "department", "is_active")
+    list_filter = ("department", "groups", "is_active")
+    fieldsets = (*UserAdmin.fieldsets, ("所属", {"fields": ("display_name", "department")}))
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "division", "is_it_division", "sort_order")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor_label", "action", "target_type", "target_repr")
+    list_filter = ("action", "target_type")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "status", "created_at")

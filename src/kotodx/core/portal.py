@@ -1,0 +1,54 @@
+"""What the portal and staff home link to. A module that is not installed yet shows as 準備中."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from kotodx.core.models import User
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str | Promise
+    description: str | Promise
+    url_name: str
+    permission: str = ""
+
+    @property
+    def url(self) -> str | None:
+        try:
+            return reverse(self.url_name)
+        except NoReverseMatch:
+            return None
+
+
+PUBLIC_CARDS = (
+    Card(_("手続き・電子申請"), _("オンラインでできる手続きを探して、申請できます。"), "eapply:catalog"),
+    Card(_("オープンデータ"), _("区が公開しているデータを検索・ダウンロードできます。"), "opendata:home"),
+    Card(_("地図で見る"), _("施設や避難場所などを地図で確認できます。"), "gis:map"),
+    Card(_("情報化推進プランの進捗"), _("計画の指標と毎年度の取組状況を公表しています。"), "plan:public"),
+    Card(_("AIに質問する"), _("知りたいことを文章で入力すると、手続きやよくある質問を案内します。"), "assistant:ask"),
+    Card(_("ウェブアクセシビリティ方針"), _("区のウェブサイトのアクセシビリティへの取組と試験結果です。"),
+         "core:accessibility"),
+)
+
+STAFF_CARDS = (
+    Card(_("監査ログ"), _("すべての変更と個人情報の閲覧の記録を検索・出力します。"), "core:audit_list",
+         "core.view_auditentry"),
+    Card(_("バックグラウンド処理"), _("時間のかかる処理の進み具合を確認します。"), "core:job_list"),
+    Card(_("APIトークン"), _("JSON API を使うためのトークンを発行・失効します。"), "core:token_list"),
+    Card(_("2段階認証"), _("ログイン時の確認コード（TOTP）を設定します。"), "core:otp_setup"),
+    Card(_("パスワード変更"), _("ログインパスワードを変更します。"), "core:password_change"),
+)
+
+
+def cards() -> list[Card]:
+    return list(PUBLIC_CARDS)
+
+
+def staff_cards(user: User) -> list[Card]:
+    return [c for c in STAFF_CARDS if not c.permission or user.has_perm(c.permission)]

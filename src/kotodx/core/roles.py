@@ -1,0 +1,67 @@
+"""Staff roles (Django groups) and the permissions each one holds: the least-privilege matrix in one place.
+
+Modules add their permissions to ROLE_PERMISSIONS here, so that who may do what is read on one page.
+A permission whose app is not installed is skipped. Department scoping (a clerk sees only their own
+department's objects) is applied in each module's selectors with ``core.selectors.scope_to_department``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    name: str
+    name_en: str
+    description: str
+
+
+SYSTEM_ADMIN = Role("system_admin", "システム管理者", "System administrator", "職員・部署・権限を管理する。")
+IT_OFFICER = Role(
+    "it_officer", "情報システム課職員", "IT-division officer", "区全体の情報化を所管し、全部署の情報を扱う。"
+)
+DEPT_CLERK = Role("dept_clerk", "部署担当者", "Department clerk", "自部署の業務データを扱う。")
+COMMITTEE = Role(
+    "committee", "電子自治体推進委員", "Committee member", "計画の進捗を確認し、評価・意見を記録する。"
+)
+AUDITOR = Role("auditor", "監査員", "Auditor", "全ての記録を閲覧できるが、変更はできない。")
+
+ROLES: tuple[Role, ...] = (SYSTEM_ADMIN, IT_OFFICER, DEPT_CLERK, COMMITTEE, AUDITOR)
+ROLE_BY_CODE = {r.code: r for r in ROLES}
+
+# "app_label.codename" → granted to these roles.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    SYSTEM_ADMIN.code: [
+        "core.view_auditentry",
+        "core.view_department",
+        "core.add_department",
+        "core.change_department",
+        "core.view_user",
+        "core.add_user",
+        "core.change_user",
+        "core.view_all_jobs",
+    ],
+    IT_OFFICER.code: [
+        "core.view_auditentry",
+        "core.view_department",
+        "core.view_user",
+        "core.view_all_jobs",
+    ],
+    DEPT_CLERK.code: [
+        "core.view_department",
+    ],
+    COMMITTEE.code: [
+        "core.view_department",
+    ],
+    AUDITOR.code: [
+        "core.view_auditentry",
+        "core.view_department",
+        "core.view_user",
+        "core.view_all_jobs",
+    ],
+}
+
+# Roles whose holders see every department's records (others see their own department's only).
+WARD_WIDE_ROLES = {SYSTEM_ADMIN.code, IT_OFFICER.code, AUDITOR.code}
