@@ -12,8 +12,10 @@ from kotodx.core import services
 from kotodx.core.models import Department, User
 
 # Tests render templates without running collectstatic first.
-settings.STORAGES = {**settings.STORAGES,
-                     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 PASSWORD = "correct-horse-battery-42"
 
@@ -21,8 +23,10 @@ PASSWORD = "correct-horse-battery-42"
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):  # type: ignore[no-untyped-def]
     # Argon2 is the real hasher (tested on its own); the suite creates many users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
-                                 "django.contrib.auth.hashers.Argon2PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -48,23 +52,36 @@ class Personas:
     auditor: User
 
     def all(self) -> dict[str, User]:
-        return {n: getattr(self, n) for n in ("admin", "it_officer", "clerk_a", "clerk_b", "committee", "auditor")}
+        return {
+            n: getattr(self, n) for n in ("admin", "it_officer", "clerk_a", "clerk_b", "committee", "auditor")
+        }
 
 
 @pytest.fixture
 def personas(db) -> Personas:  # type: ignore[no-untyped-def]
-    it = services.department_upsert(code="joho-system", name="情報システム課", is_it_division=True, actor=None)
+    it = services.department_upsert(
+        code="joho-system", name="情報システム課", is_it_division=True, actor=None
+    )
     a = services.department_upsert(code="kosodate", name="子育て支援課", actor=None)
     b = services.department_upsert(code="bosai", name="防災課", actor=None)
     kikaku = services.department_upsert(code="kikaku", name="企画課", actor=None)
     kansa = services.department_upsert(code="kansa", name="監査事務局", actor=None)
 
     def staff(username: str, dept: Department, role: str, **kw) -> User:  # type: ignore[no-untyped-def]
-        return services.staff_upsert(username=username, display_name=username, department=dept, roles=[role],
-                                     password=PASSWORD, actor=None, **kw)
+        return services.staff_upsert(
+            username=username,
+            display_name=username,
+            department=dept,
+            roles=[role],
+            password=PASSWORD,
+            actor=None,
+            **kw,
+        )
 
     return Personas(
-        it_dept=it, dept_a=a, dept_b=b,
+        it_dept=it,
+        dept_a=a,
+        dept_b=b,
         admin=staff("t.admin", it, "system_admin"),
         it_officer=staff("t.it", it, "it_officer"),
         clerk_a=staff("t.clerk_a", a, "dept_clerk"),

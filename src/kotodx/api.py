@@ -9,7 +9,9 @@ from kotodx.core.api import router as core_router
 api = NinjaAPI(
     title="江東区 DXプラットフォーム API",
     version="1",
-    description="Koto DX Platform JSON API. 職員はセッション（ブラウザ）または APIトークン（Bearer）で認証します。",
+    description=(
+        "Koto DX Platform JSON API. 職員はセッション（ブラウザ）または APIトークン（Bearer）で認証します。"
+    ),
     urls_namespace="api",
 )
 api.add_router("/core", core_router)
@@ -17,10 +19,15 @@ api.add_router("/core", core_router)
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(request, {"detail": "認証が必要です。APIトークンを Authorization: Bearer で送ってください。"},
-                               status=401)
+    return api.create_response(
+        request,
+        {"detail": "認証が必要です。APIトークンを Authorization: Bearer で送ってください。"},
+        status=401,
+    )
 
 
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return api.create_response(request, {"detail": "入力に誤りがあります。", "errors": exc.errors}, status=422)
+    return api.create_response(
+        request, {"detail": "入力に誤りがあります。", "errors": exc.errors}, status=422
+    )

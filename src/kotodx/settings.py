@@ -130,7 +130,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "kotodx.sqlite3",
+            "NAME": str(DATA_DIR / "kotodx.sqlite3"),
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
@@ -154,7 +154,9 @@ if REDIS_URL:
     }
 else:
     # The database cache is shared by every process on the machine (rate limits must be).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kotodx_cache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kotodx_cache"}
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
     HUEY = {
         "huey_class": "huey.SqliteHuey",
@@ -262,7 +264,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("KOTODX_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
-        "axes": {"level": "WARNING"},
+        "axes": {"level": "ERROR"},  # failures are in our audit log
         "huey": {"level": "WARNING"},
     },
 }

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 
 from kotodx.core.models import AuditEntry, Department, Job, User
 
@@ -10,7 +11,7 @@ from kotodx.core.models import AuditEntry, Department, Job, User
 class StaffAdmin(UserAdmin):
     list_display = ("username", "display_name", "department", "is_active")
     list_filter = ("department", "groups", "is_active")
-    fieldsets = (*UserAdmin.fieldsets, ("所属", {"fields": ("display_name", "department")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("所属", {"fields": ("display_name", "department")}))
 
 
 @admin.register(Department)
@@ -23,13 +24,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ("at", "actor_label", "action", "target_type", "target_repr")
     list_filter = ("action", "target_type")
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 

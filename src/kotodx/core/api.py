@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from ninja.security import HttpBearer, django_auth
 
 from kotodx.core import selectors, services
+from kotodx.core.http import StaffRequest
 from kotodx.core.models import Department, User
 from kotodx.core.roles import ROLE_BY_CODE
 
@@ -63,12 +64,15 @@ class JobOut(Schema):
 
 
 @router.get("/me", response=MeOut, auth=staff_auth, summary="ログイン中の職員")
-def me(request: HttpRequest) -> MeOut:
+def me(request: StaffRequest) -> MeOut:
     user = request.user
     return MeOut(
-        username=user.username, display_name=user.display_name,
+        username=user.username,
+        display_name=user.display_name,
         department=user.department.name if user.department else None,
-        roles=[RoleOut(code=c, name=ROLE_BY_CODE[c].name) for c in sorted(user.role_codes) if c in ROLE_BY_CODE],
+        roles=[
+            RoleOut(code=c, name=ROLE_BY_CODE[c].name) for c in sorted(user.role_codes) if c in ROLE_BY_CODE
+        ],
         ward_wide=selectors.is_ward_wide(user),
     )
 
@@ -79,5 +83,5 @@ def departments(request: HttpRequest) -> list[Department]:
 
 
 @router.get("/jobs/{job_id}", response=JobOut, auth=staff_auth, summary="バックグラウンド処理の状態")
-def job(request: HttpRequest, job_id: uuid.UUID) -> object:
+def job(request: StaffRequest, job_id: uuid.UUID) -> object:
     return get_object_or_404(selectors.jobs_visible_to(request.user), pk=job_id)

@@ -20,7 +20,9 @@ def safe_cell(value: Any) -> str:
     return text
 
 
-def write_rows(out: IO[str], header: Iterable[str], rows: Iterable[Iterable[Any]], *, bom: bool = True) -> int:
+def write_rows(
+    out: IO[str], header: Iterable[str], rows: Iterable[Iterable[Any]], *, bom: bool = True
+) -> int:
     if bom:
         out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")

@@ -53,13 +53,24 @@ STAFF = [
 
 def load(*, actor: User | None, stdout: TextIO, **_: Any) -> None:
     for order, (code, division, name, name_en, is_it) in enumerate(DEPARTMENTS, start=1):
-        services.department_upsert(code=code, name=name, name_en=name_en, division=division,
-                                   is_it_division=is_it, sort_order=order * 10, actor=actor)
+        services.department_upsert(
+            code=code,
+            name=name,
+            name_en=name_en,
+            division=division,
+            is_it_division=is_it,
+            sort_order=order * 10,
+            actor=actor,
+        )
     for username, display, dept_code, roles in STAFF:
         existing = User.objects.filter(username=username).exists()
         services.staff_upsert(
-            username=username, display_name=display, department=Department.objects.get(code=dept_code),
-            roles=roles, password=None if existing else DEMO_PASSWORD, actor=actor,
+            username=username,
+            display_name=display,
+            department=Department.objects.get(code=dept_code),
+            roles=roles,
+            password=None if existing else DEMO_PASSWORD,
+            actor=actor,
             is_superuser=username == "admin",
         )
     stdout.write(f"部署 {Department.objects.count()} 件、職員 {User.objects.count()} 名\n")

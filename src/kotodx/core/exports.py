@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -17,8 +18,18 @@ from kotodx.core.selectors import AuditFilter, audit_entry_list
 from kotodx.core.services import audit_record, job_progress
 
 AUDIT_CSV_HEADER = [
-    "日時", "操作者", "部署", "操作", "対象の種類", "対象ID", "対象", "備考", "リクエストID", "IPアドレス",
-    "変更前", "変更後",
+    "日時",
+    "操作者",
+    "部署",
+    "操作",
+    "対象の種類",
+    "対象ID",
+    "対象",
+    "備考",
+    "リクエストID",
+    "IPアドレス",
+    "変更前",
+    "変更後",
 ]
 BATCH = 500
 
@@ -32,9 +43,12 @@ def audit_filter_from_params(params: dict[str, Any]) -> AuditFilter:
         return dt.date.fromisoformat(params[key]) if params.get(key) else None
 
     return AuditFilter(
-        actor=params.get("actor", ""), action=params.get("action", ""),
-        target_type=params.get("target_type", ""), q=params.get("q", ""),
-        date_from=day("date_from"), date_to=day("date_to"),
+        actor=params.get("actor", ""),
+        action=params.get("action", ""),
+        target_type=params.get("target_type", ""),
+        q=params.get("q", ""),
+        date_from=day("date_from"),
+        date_to=day("date_to"),
     )
 
 
@@ -51,14 +65,22 @@ def audit_export(job: Job) -> dict[str, Any]:
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write("\ufeff")
 
-        def rows():  # type: ignore[no-untyped-def]
+        def rows() -> Iterator[list[Any]]:
             nonlocal done
             for e in qs.iterator(chunk_size=BATCH):
                 yield [
-                    e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), e.actor_label,
-                    e.department.name if e.department else "", e.get_action_display(), e.target_type,
-                    e.target_id, e.target_repr, e.note, e.request_id, e.ip_address or "",
-                    _json(e.before), _json(e.after),
+                    e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                    e.actor_label,
+                    e.department.name if e.department else "",
+                    e.get_action_display(),
+                    e.target_type,
+                    e.target_id,
+                    e.target_repr,
+                    e.note,
+                    e.request_id,
+                    e.ip_address or "",
+                    _json(e.before),
+                    _json(e.after),
                 ]
                 done += 1
                 if done % BATCH == 0:
@@ -67,6 +89,11 @@ def audit_export(job: Job) -> dict[str, Any]:
         csvutil.write_rows(out, AUDIT_CSV_HEADER, rows(), bom=False)
     Job.objects.filter(pk=job.pk).update(result_file=str(path.relative_to(settings.MEDIA_ROOT)))
     with transaction.atomic():
-        audit_record(actor=job.created_by, action="export", target_type="core.auditentry",
-                     target_repr="監査ログCSV", after={"rows": done, "filters": job.params})
+        audit_record(
+            actor=job.created_by,
+            action="export",
+            target_type="core.auditentry",
+            target_repr="監査ログCSV",
+            after={"rows": done, "filters": job.params},
+        )
     return {"rows": done, "filename": f"audit-log-{timezone.localdate():%Y%m%d}.csv"}

@@ -1,8 +1,8 @@
 """Fiscal years (年度, April–March) and Japanese era dates (和暦), both ways.
 
-    FiscalYear(2024).label == "令和6年度"; FiscalYear(2024).start == date(2024, 4, 1)
-    format_wareki(date(2019, 5, 1)) == "令和元年5月1日"; format_wareki(date(2019, 4, 30)) == "平成31年4月30日"
-    parse_date("R6.4.1") == parse_date("２０２４年４月１日") == date(2024, 4, 1)
+FiscalYear(2024).label == "令和6年度"; FiscalYear(2024).start == date(2024, 4, 1)
+format_wareki(date(2019, 5, 1)) == "令和元年5月1日"; format_wareki(date(2019, 4, 30)) == "平成31年4月30日"
+parse_date("R6.4.1") == parse_date("２０２４年４月１日") == date(2024, 4, 1)
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ def _normalise(text: str) -> str:
 
 
 _WESTERN = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-_WAREKI = re.compile(r"^(令和|平成|昭和|大正|明治|[RHSTMrhstm])(元|\d{1,2})[年.\-/](\d{1,2})[月.\-/](\d{1,2})日?$")
+_WAREKI = re.compile(
+    r"^(令和|平成|昭和|大正|明治|[RHSTMrhstm])(元|\d{1,2})[年.\-/](\d{1,2})[月.\-/](\d{1,2})日?$"
+)
 
 
 def _era_from_key(key: str) -> Era:
@@ -91,7 +93,9 @@ def parse_date(text: str) -> date:
         raise WarekiError(f"「{text}」: {era.name}0年はありません。")
     result = _make_date(era.start.year + n - 1, int(m.group(3)), int(m.group(4)), text)
     if result < era.start:
-        raise WarekiError(f"「{text}」: {era.name}は{format_western(era.start)}に始まります。それより前の日付です。")
+        raise WarekiError(
+            f"「{text}」: {era.name}は{format_western(era.start)}に始まります。それより前の日付です。"
+        )
     if era_of(result) is not era:
         raise WarekiError(
             f"「{text}」: その日付はすでに{era_of(result).name}です（{format_wareki(result)}）。"

@@ -19,12 +19,18 @@ LOGIN_FAILED = _("ログインID、パスワード、または確認コードが
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label=_("ログインID"), max_length=150,
-                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label=_("パスワード"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("ログインID"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+    )
+    password = forms.CharField(
+        label=_("パスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
     otp_token = forms.CharField(
-        label=_("確認コード（2段階認証を設定している方のみ）"), required=False, max_length=8,
+        label=_("確認コード（2段階認証を設定している方のみ）"),
+        required=False,
+        max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
@@ -35,7 +41,7 @@ class LoginForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         username, password = data.get("username"), data.get("password")
         if not username or not password:
             return data
@@ -47,7 +53,9 @@ class LoginForm(forms.Form):
             device = match_token(user, token) if token else None
             if device is None:
                 # Counts towards the login rate limit and is audited, like a wrong password.
-                user_login_failed.send(sender=__name__, credentials={"username": username}, request=self.request)
+                user_login_failed.send(
+                    sender=__name__, credentials={"username": username}, request=self.request
+                )
                 raise ValidationError(LOGIN_FAILED, code="invalid_login")
             self.device = device
         self.user = user
@@ -59,13 +67,18 @@ class StaffPasswordChangeForm(PasswordChangeForm):
 
 
 class OtpConfirmForm(forms.Form):
-    token = forms.CharField(label=_("認証アプリに表示された6桁の確認コード"), max_length=6, min_length=6,
-                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    token = forms.CharField(
+        label=_("認証アプリに表示された6桁の確認コード"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(label=_("トークンの名前（用途）"), max_length=100,
-                           help_text=_("例: 集計スクリプト用"))
+    name = forms.CharField(
+        label=_("トークンの名前（用途）"), max_length=100, help_text=_("例: 集計スクリプト用")
+    )
 
 
 class DateField(forms.CharField):
@@ -83,15 +96,18 @@ class DateField(forms.CharField):
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("操作者"), required=False, max_length=150)
-    action = forms.ChoiceField(label=_("操作"), required=False,
-                               choices=[("", _("すべて"))] + list(AuditEntry.Action.choices))
+    action = forms.ChoiceField(
+        label=_("操作"), required=False, choices=[("", _("すべて"))] + list(AuditEntry.Action.choices)
+    )
     target_type = forms.CharField(label=_("対象の種類"), required=False, max_length=100)
     q = forms.CharField(label=_("対象・備考に含む語"), required=False, max_length=100)
-    date_from = DateField(label=_("期間（から）"), required=False, help_text=_("例: 2024-04-01 または 令和6年4月1日"))
+    date_from = DateField(
+        label=_("期間（から）"), required=False, help_text=_("例: 2024-04-01 または 令和6年4月1日")
+    )
     date_to = DateField(label=_("期間（まで）"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("期間（まで）は期間（から）より後の日付にしてください。"))
         return data

@@ -55,14 +55,19 @@ def execute(job_id: uuid.UUID | str) -> None:
     except Exception as exc:
         log.exception("job %s (%s) failed", job.pk, job.kind)
         Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.FAILED, finished_at=timezone.now(),
-            error=f"{type(exc).__name__}: {exc}"[:2000], message="処理中にエラーが発生しました。",
+            status=Job.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            message="処理中にエラーが発生しました。",
         )
     else:
         job.refresh_from_db()
         Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.SUCCEEDED, finished_at=timezone.now(), result=result,
-            done=job.total if job.total is not None else job.done, message="完了しました。",
+            status=Job.Status.SUCCEEDED,
+            finished_at=timezone.now(),
+            result=result,
+            done=job.total if job.total is not None else job.done,
+            message="完了しました。",
         )
 
 

@@ -41,7 +41,12 @@ class User(AbstractUser):
 
     display_name = models.CharField("氏名", max_length=100, blank=True)
     department = models.ForeignKey(
-        Department, verbose_name="所属部署", on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+        Department,
+        verbose_name="所属部署",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
     )
 
     class Meta:
@@ -144,7 +149,11 @@ class Job(models.Model):
     error = models.TextField("エラー", blank=True)
     cancel_requested = models.BooleanField("取消要求", default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="依頼者", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="依頼者",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField("依頼日時", auto_now_add=True)
     started_at = models.DateTimeField("開始日時", null=True, blank=True)

@@ -110,13 +110,22 @@ def roles_sync() -> None:
 
 @transaction.atomic
 def department_upsert(
-    *, code: str, name: str, name_en: str = "", division: str = "", is_it_division: bool = False,
-    sort_order: int = 100, actor: User | None,
+    *,
+    code: str,
+    name: str,
+    name_en: str = "",
+    division: str = "",
+    is_it_division: bool = False,
+    sort_order: int = 100,
+    actor: User | None,
 ) -> Department:
     dept = Department.objects.filter(code=code).first()
     values = {
-        "name": name, "name_en": name_en, "division": division,
-        "is_it_division": is_it_division, "sort_order": sort_order,
+        "name": name,
+        "name_en": name_en,
+        "division": division,
+        "is_it_division": is_it_division,
+        "sort_order": sort_order,
     }
     if dept is None:
         dept = Department(code=code, **values)
@@ -136,19 +145,25 @@ def department_upsert(
 
 @transaction.atomic
 def staff_upsert(
-    *, username: str, display_name: str, department: Department | None, roles: Iterable[str],
-    password: str | None = None, email: str = "", is_superuser: bool = False, actor: User | None,
+    *,
+    username: str,
+    display_name: str,
+    department: Department | None,
+    roles: Iterable[str],
+    password: str | None = None,
+    email: str = "",
+    is_superuser: bool = False,
+    actor: User | None,
 ) -> User:
     """Create a staff account or bring an existing one to the given values. The password is set only
     when the account is new or a password is given."""
     unknown = [r for r in roles if r not in ROLE_BY_CODE]
     if unknown:
         raise ValidationError(f"不明な役割です: {', '.join(unknown)}")
-    user = User.objects.filter(username=username).first()
-    created = user is None
-    before = None if created else {**model_snapshot(user), "roles": sorted(user.role_codes)}
-    if user is None:
-        user = User(username=username)
+    existing = User.objects.filter(username=username).first()
+    created = existing is None
+    before = None if existing is None else {**model_snapshot(existing), "roles": sorted(existing.role_codes)}
+    user = existing if existing is not None else User(username=username)
     user.display_name = display_name
     user.department = department
     user.email = email
@@ -166,8 +181,14 @@ def staff_upsert(
     if created:
         audit_record(actor=actor, action="create", target=user, after=after)
     elif before != after or password:
-        audit_record(actor=actor, action="update", target=user, before=before, after=after,
-                     note="パスワード変更" if password else "")
+        audit_record(
+            actor=actor,
+            action="update",
+            target=user,
+            before=before,
+            after=after,
+            note="パスワード変更" if password else "",
+        )
     return user
 
 
@@ -208,8 +229,9 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> None:
     before = model_snapshot(token)
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit_record(actor=actor, action="update", target=token, before=before, after=model_snapshot(token),
-                 note="失効")
+    audit_record(
+        actor=actor, action="update", target=token, before=before, after=model_snapshot(token), note="失効"
+    )
 
 
 def api_token_authenticate(key: str) -> User | None:

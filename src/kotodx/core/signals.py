@@ -31,7 +31,9 @@ def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
     # The login ID typed is kept (it is what an investigator needs); the password never is.
     with transaction.atomic():
         audit_record(
-            actor=None, action="login_failed", target_type="core.user",
+            actor=None,
+            action="login_failed",
+            target_type="core.user",
             target_repr=str(credentials.get("username", ""))[:150],
         )
 

@@ -28,7 +28,14 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kotodx.core import portal, selectors, services
-from kotodx.core.forms import ApiTokenForm, AuditFilterForm, LoginForm, OtpConfirmForm, StaffPasswordChangeForm
+from kotodx.core.forms import (
+    ApiTokenForm,
+    AuditFilterForm,
+    LoginForm,
+    OtpConfirmForm,
+    StaffPasswordChangeForm,
+)
+from kotodx.core.http import StaffRequest
 from kotodx.core.models import ApiToken, Job
 from kotodx.core.roles import ROLE_BY_CODE
 
@@ -59,8 +66,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def _safe_next(request: HttpRequest) -> str:
     nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
-                                                require_https=request.is_secure()):
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return nxt
     return reverse("core:staff_home")
 
@@ -77,9 +85,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect(_safe_next(request))
     else:
         form = LoginForm(request)
-    return render(request, "registration/login.html", {
-        "form": form, "next": request.GET.get("next", request.POST.get("next", "")),
-    })
+    return render(
+        request,
+        "registration/login.html",
+        {
+            "form": form,
+            "next": request.GET.get("next", request.POST.get("next", "")),
+        },
+    )
 
 
 @require_POST
@@ -91,11 +104,12 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: StaffRequest) -> HttpResponse:
     form = StaffPasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.password_change(user=request.user, new_password=form.cleaned_data["new_password1"],
-                                 actor=request.user)
+        services.password_change(
+            user=request.user, new_password=form.cleaned_data["new_password1"], actor=request.user
+        )
         update_session_auth_hash(request, request.user)
         messages.success(request, _("パスワードを変更しました。"))
         return redirect("core:staff_home")
@@ -104,13 +118,14 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def otp_setup(request: HttpRequest) -> HttpResponse:
+def otp_setup(request: StaffRequest) -> HttpResponse:
     confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if request.method == "POST" and request.POST.get("action") == "remove" and confirmed:
         with transaction.atomic():
             TOTPDevice.objects.filter(user=request.user).delete()
-            services.audit_record(actor=request.user, action="update", target=request.user,
-                                  note="2段階認証を解除")
+            services.audit_record(
+                actor=request.user, action="update", target=request.user, note="2段階認証を解除"
+            )
         messages.info(request, _("2段階認証を解除しました。"))
         return redirect("core:otp_setup")
     if confirmed:
@@ -124,35 +139,51 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
-                services.audit_record(actor=request.user, action="update", target=request.user,
-                                      note="2段階認証を設定")
+                services.audit_record(
+                    actor=request.user, action="update", target=request.user, note="2段階認証を設定"
+                )
             otp_login(request, device)
             messages.success(request, _("2段階認証を設定しました。次回から確認コードが必要です。"))
             return redirect("core:staff_home")
-        form.add_error("token", _("確認コードが正しくありません。認証アプリの最新のコードを入力してください。"))
+        form.add_error(
+            "token", _("確認コードが正しくありません。認証アプリの最新のコードを入力してください。")
+        )
     svg = BytesIO()
     qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).save(svg)
-    return render(request, "core/otp_setup.html", {
-        "form": form, "qr_svg": svg.getvalue().decode(), "secret": device.bin_key.hex(),
-    })
+    return render(
+        request,
+        "core/otp_setup.html",
+        {
+            "form": form,
+            "qr_svg": svg.getvalue().decode(),
+            "secret": device.bin_key.hex(),
+        },
+    )
 
 
 # --- Staff pages ----------------------------------------------------------------------------------
 
 
 @login_required
-def staff_home(request: HttpRequest) -> HttpResponse:
+def staff_home(request: StaffRequest) -> HttpResponse:
     user = request.user
     roles = [ROLE_BY_CODE[c] for c in sorted(user.role_codes) if c in ROLE_BY_CODE]
     jobs = selectors.jobs_visible_to(user).filter(created_by=user)[:5]
-    return render(request, "core/staff_home.html", {
-        "roles": roles, "ward_wide": selectors.is_ward_wide(user), "jobs": jobs, "cards": portal.staff_cards(user),
-    })
+    return render(
+        request,
+        "core/staff_home.html",
+        {
+            "roles": roles,
+            "ward_wide": selectors.is_ward_wide(user),
+            "jobs": jobs,
+            "cards": portal.staff_cards(user),
+        },
+    )
 
 
 @login_required
 @permission_required("core.view_auditentry", raise_exception=True)
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: StaffRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     entries = selectors.audit_entry_list(selectors.AuditFilter())
     if form.is_bound and form.is_valid():
@@ -160,37 +191,45 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "core/audit_list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "target_types": selectors.audit_target_types(),
-    })
+    return render(
+        request,
+        "core/audit_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "target_types": selectors.audit_target_types(),
+        },
+    )
 
 
 @login_required
 @permission_required("core.view_auditentry", raise_exception=True)
 @require_POST
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: StaffRequest) -> HttpResponse:
     form = AuditFilterForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("絞り込み条件に誤りがあるため出力できません。"))
         return redirect("core:audit_list")
     params = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in form.cleaned_data.items() if v}
-    job = services.job_start(kind="core.audit_export", title=_("監査ログのCSV出力"), params=params,
-                             actor=request.user)
+    job = services.job_start(
+        kind="core.audit_export", title=_("監査ログのCSV出力"), params=params, actor=request.user
+    )
     return redirect("core:job_detail", job_id=job.pk)
 
 
-def _visible_job(request: HttpRequest, job_id: Any) -> Job:
+def _visible_job(request: StaffRequest, job_id: Any) -> Job:
     return get_object_or_404(selectors.jobs_visible_to(request.user), pk=job_id)
 
 
 @login_required
-def job_list(request: HttpRequest) -> HttpResponse:
+def job_list(request: StaffRequest) -> HttpResponse:
     page = Paginator(selectors.jobs_visible_to(request.user), 30).get_page(request.GET.get("page"))
     return render(request, "core/job_list.html", {"page": page})
 
 
 @login_required
-def job_detail(request: HttpRequest, job_id: Any) -> HttpResponse:
+def job_detail(request: StaffRequest, job_id: Any) -> HttpResponse:
     job = _visible_job(request, job_id)
     template = "core/_job_status.html" if request.headers.get("HX-Request") else "core/job_detail.html"
     return render(request, template, {"job": job})
@@ -198,7 +237,7 @@ def job_detail(request: HttpRequest, job_id: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def job_cancel(request: HttpRequest, job_id: Any) -> HttpResponse:
+def job_cancel(request: StaffRequest, job_id: Any) -> HttpResponse:
     job = services.job_cancel(job=_visible_job(request, job_id), actor=request.user)
     if request.headers.get("HX-Request"):
         return render(request, "core/_job_status.html", {"job": job})
@@ -206,7 +245,7 @@ def job_cancel(request: HttpRequest, job_id: Any) -> HttpResponse:
 
 
 @login_required
-def job_download(request: HttpRequest, job_id: Any) -> FileResponse:
+def job_download(request: StaffRequest, job_id: Any) -> FileResponse:
     job = _visible_job(request, job_id)
     if job.status != Job.Status.SUCCEEDED or not job.result_file:
         raise Http404
@@ -219,13 +258,14 @@ def job_download(request: HttpRequest, job_id: Any) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: StaffRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
         try:
-            _token, new_key = services.api_token_create(user=request.user, name=form.cleaned_data["name"],
-                                                        actor=request.user)
+            _token, new_key = services.api_token_create(
+                user=request.user, name=form.cleaned_data["name"], actor=request.user
+            )
             form = ApiTokenForm()
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -235,7 +275,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: StaffRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     services.api_token_revoke(token=token, actor=request.user)
     messages.success(request, _("トークン「%(name)s」を失効させました。") % {"name": token.name})
@@ -249,7 +289,9 @@ def _error_page(request: HttpRequest, template: str, status: int) -> HttpRespons
     # Rendered without context processors that touch the database: the database may be the problem.
     from django.template import loader
 
-    html = loader.get_template(template).render({"request_path": request.path, "site_name": settings.SITE_NAME})
+    html = loader.get_template(template).render(
+        {"request_path": request.path, "site_name": settings.SITE_NAME}
+    )
     return HttpResponse(html, status=status)
 
 

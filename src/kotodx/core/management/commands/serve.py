@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 from gunicorn.app.base import BaseApplication
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()
@@ -44,17 +44,21 @@ class Command(BaseCommand):
         if options["queue"]:
             consumer = subprocess.Popen([sys.executable, "-m", "kotodx.cli", "run_huey", "--quiet"])  # noqa: S603
             self.stdout.write(f"キュー処理を起動しました (pid {consumer.pid})")
-        self.stdout.write(f"http://{options['host']}:{options['port']}/ で待ち受けます。Ctrl-C で停止します。")
+        self.stdout.write(
+            f"http://{options['host']}:{options['port']}/ で待ち受けます。Ctrl-C で停止します。"
+        )
         try:
-            _Gunicorn({
-                "bind": f"{options['host']}:{options['port']}",
-                "workers": options["workers"],
-                "worker_class": "gthread",
-                "threads": 4,
-                "timeout": 60,
-                "accesslog": "-",
-                "proc_name": "kotodx",
-            }).run()
+            _Gunicorn(
+                {
+                    "bind": f"{options['host']}:{options['port']}",
+                    "workers": options["workers"],
+                    "worker_class": "gthread",
+                    "threads": 4,
+                    "timeout": 60,
+                    "accesslog": "-",
+                    "proc_name": "kotodx",
+                }
+            ).run()
         finally:
             if consumer is not None and consumer.poll() is None:
                 consumer.send_signal(signal.SIGTERM)

@@ -1,0 +1,73 @@
+"""Benchmarks of the platform, reported as ratios against a baseline measured in the same run.
+
+Foundation figures: the portal home page and /healthz served by `kotodx serve` (gunicorn), against the
+floor of the same machine — a static file served by the same server. Run with `make bench`.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+REQUESTS = int(os.environ.get("KOTODX_BENCH_REQUESTS", "300"))
+
+
+def _time(session: requests.Session, url: str, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        r = session.get(url, timeout=10)
+        out.append(time.perf_counter() - t)
+        r.raise_for_status()
+    return out
+
+
+def main() -> None:
+    data = Path(tempfile.mkdtemp()) / "var"
+    env = {**os.environ, "KOTODX_DATA_DIR": str(data)}
+    kotodx = [sys.executable, "-m", "kotodx.cli"]
+    subprocess.run([*kotodx, "migrate", "--noinput"], env=env, check=True, capture_output=True)
+    subprocess.run([*kotodx, "loaddemo"], env=env, check=True, capture_output=True)
+    port = 8765
+    proc = subprocess.Popen(
+        [*kotodx, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(base + "/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        s = requests.Session()
+        home = s.get(base + "/", timeout=10).text
+        static = base + home.split('href="', 3)[2].split('"')[0]  # the first stylesheet
+        rows = []
+        floor = statistics.median(_time(s, static, REQUESTS))
+        for name, path in (
+            ("portal home /", "/"),
+            ("health /healthz", "/healthz"),
+            ("login page", "/accounts/login/"),
+        ):
+            t = statistics.median(_time(s, base + path, REQUESTS))
+            rows.append((name, t))
+        print(
+            f"baseline: static file by the same server, median {floor * 1000:.2f} ms over {REQUESTS} requests"
+        )
+        for name, t in rows:
+            print(f"{name:<20} median {t * 1000:7.2f} ms   {t / floor:5.1f}× the static-file floor")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
