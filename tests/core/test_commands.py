@@ -22,7 +22,11 @@ def test_loaddemo_twice_changes_nothing(db):
 
 
 def _kotodx(args, env_extra, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "KOTODX_PRODUCTION"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "KOTODX_PRODUCTION"} and not k.startswith("DJANGO_")
+    }
     env.update({"KOTODX_DATA_DIR": str(tmp_path), **env_extra})
     return subprocess.run(
         [sys.executable, "-m", "kotodx.cli", *args], env=env, capture_output=True, text=True, timeout=120
@@ -33,7 +37,7 @@ def test_production_mode_refuses_to_start_without_secret_key(tmp_path):
     result = _kotodx(["check"], {"KOTODX_PRODUCTION": "1"}, tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr and "本番モード" in result.stderr
-    assert "Traceback" not in result.stderr.split("ImproperlyConfigured")[-1][:0] or True
+    assert "Traceback" not in result.stderr
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):
