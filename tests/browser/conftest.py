@@ -50,7 +50,8 @@ def page(browser, request):  # type: ignore[no-untyped-def]
     pg.console_errors = errors  # type: ignore[attr-defined]
     yield pg
     ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()
 
 

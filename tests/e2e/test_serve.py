@@ -166,7 +166,18 @@ def test_database_down_gives_503_and_a_friendly_page(tmp_path: Path, database_ur
         health = requests.get(server.url + "/healthz", timeout=20)
         assert health.status_code == 503
         assert health.json() == {"status": "error", "database": "unavailable"}
-        page = requests.get(server.url + "/staff/", cookies={"sessionid": "x" * 32}, timeout=20)
+        # A member of staff tries to log in: the password check needs the database.
+        s = requests.Session()
+        s.get(server.url + "/accounts/login/", timeout=20)
+        page = s.post(
+            server.url + "/accounts/login/",
+            timeout=20,
+            data={
+                "username": "it.officer",
+                "password": "koto-demo-2026",
+                "csrfmiddlewaretoken": s.cookies["csrftoken"],
+            },
+        )
         assert page.status_code == 503
         assert "ただいまサービスを利用できません" in page.text and '<html lang="ja">' in page.text
         assert "Traceback" not in page.text and "Error" not in page.text.replace("error", "")
