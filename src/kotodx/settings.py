@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "ninja",
     "huey.contrib.djhuey",
     "kotodx.core",
+    "kotodx.plan",
 ]
 
 MIDDLEWARE = [

@@ -24,11 +24,17 @@ IT_OFFICER = Role(
 )
 DEPT_CLERK = Role("dept_clerk", "部署担当者", "Department clerk", "自部署の業務データを扱う。")
 COMMITTEE = Role(
-    "committee", "電子自治体推進委員", "Committee member", "計画の進捗を確認し、評価・意見を記録する。"
+    "committee",
+    "電子自治体推進委員",
+    "Committee member",
+    "推進委員会として計画の進捗を承認し、意見を記録する。",
+)
+SUBCOMMITTEE = Role(
+    "subcommittee", "専門部会員", "Expert sub-committee member", "専門部会として計画の進捗を審査する。"
 )
 AUDITOR = Role("auditor", "監査員", "Auditor", "全ての記録を閲覧できるが、変更はできない。")
 
-ROLES: tuple[Role, ...] = (SYSTEM_ADMIN, IT_OFFICER, DEPT_CLERK, COMMITTEE, AUDITOR)
+ROLES: tuple[Role, ...] = (SYSTEM_ADMIN, IT_OFFICER, DEPT_CLERK, SUBCOMMITTEE, COMMITTEE, AUDITOR)
 ROLE_BY_CODE = {r.code: r for r in ROLES}
 
 # "app_label.codename" → granted to these roles.
@@ -42,24 +48,40 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.add_user",
         "core.change_user",
         "core.view_all_jobs",
+        "plan.manage_plan",
+        "plan.view_internal_progress",
     ],
     IT_OFFICER.code: [
         "core.view_auditentry",
         "core.view_department",
         "core.view_user",
         "core.view_all_jobs",
+        "plan.manage_plan",
+        "plan.draft_progress",
+        "plan.check_progress",
+        "plan.view_internal_progress",
     ],
     DEPT_CLERK.code: [
         "core.view_department",
+        "plan.draft_progress",
+        "plan.view_internal_progress",
+    ],
+    SUBCOMMITTEE.code: [
+        "core.view_department",
+        "plan.review_progress",
+        "plan.view_internal_progress",
     ],
     COMMITTEE.code: [
         "core.view_department",
+        "plan.approve_progress",
+        "plan.view_internal_progress",
     ],
     AUDITOR.code: [
         "core.view_auditentry",
         "core.view_department",
         "core.view_user",
         "core.view_all_jobs",
+        "plan.view_internal_progress",
     ],
 }
 
