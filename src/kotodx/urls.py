@@ -14,5 +14,6 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("", include("kotodx.core.urls")),
+    path("", include("kotodx.plan.urls")),
     prefix_default_language=False,
 )
