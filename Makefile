@@ -7,7 +7,7 @@ export KOTODX_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint bench browser-deps migrate demo clean messages
+.PHONY: setup run test lint bench system-deps pdf-deps migrate demo clean messages
 
 ## setup: virtualenv, Python and front-end dependencies (idempotent; used by run and test)
 setup: $(VENV)/.installed node_modules/.installed
@@ -31,18 +31,32 @@ demo: migrate
 	$(BIN)/kotodx loaddemo
 
 ## run: migrate the embedded SQLite database, load the Koto plan and demo data, serve web + queue
-run: demo
+run: pdf-deps demo
 	$(BIN)/kotodx serve --host $(HOST) --port $(PORT) --queue
 
-## browser-deps: Chromium and Japanese fonts from Debian's packages, where missing and apt is there
-browser-deps:
-	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then :; \
+# Debian packages: Japanese fonts and Pango for the PDF reports (WeasyPrint); Chromium and poppler-utils
+# (pdftotext) for the tests. Installed when missing and apt-get is there as root; otherwise named.
+PDF_PKGS := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+TEST_PKGS := $(PDF_PKGS) chromium poppler-utils
+
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	else echo "ブラウザ試験には Chromium と日本語フォントが必要です: sudo apt-get install chromium fonts-noto-cjk"; exit 1; fi
+	  echo "apt-get install$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "次のパッケージが必要です / please install:$$missing (sudo apt-get install$$missing)"; exit 1; fi
+endef
+
+## pdf-deps: fonts and Pango for PDF reports
+pdf-deps:
+	$(call apt_install,$(PDF_PKGS))
+
+## system-deps: everything the tests need from Debian
+system-deps:
+	$(call apt_install,$(TEST_PKGS))
 
 ## test: the whole suite, browser tests included
-test: setup browser-deps
+test: setup system-deps
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 ## lint: ruff (lint + format check) and mypy

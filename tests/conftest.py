@@ -48,13 +48,14 @@ class Personas:
     it_officer: User
     clerk_a: User
     clerk_b: User
+    subcommittee: User
     committee: User
     auditor: User
 
+    NAMES = ("admin", "it_officer", "clerk_a", "clerk_b", "subcommittee", "committee", "auditor")
+
     def all(self) -> dict[str, User]:
-        return {
-            n: getattr(self, n) for n in ("admin", "it_officer", "clerk_a", "clerk_b", "committee", "auditor")
-        }
+        return {n: getattr(self, n) for n in self.NAMES}
 
 
 @pytest.fixture
@@ -86,9 +87,22 @@ def personas(db) -> Personas:  # type: ignore[no-untyped-def]
         it_officer=staff("t.it", it, "it_officer"),
         clerk_a=staff("t.clerk_a", a, "dept_clerk"),
         clerk_b=staff("t.clerk_b", b, "dept_clerk"),
+        subcommittee=staff("t.bukai", kikaku, "subcommittee"),
         committee=staff("t.iin", kikaku, "committee"),
         auditor=staff("t.kansa", kansa, "auditor"),
     )
+
+
+def check_access(
+    url: str, expected: dict[str, int], personas: Personas, *, method: str = "get", data: dict | None = None
+) -> None:  # type: ignore[type-arg]
+    """Each persona (and "anonymous") gets the expected status for the URL: one rule per line in tests."""
+    for name, status in expected.items():
+        user = None if name == "anonymous" else getattr(personas, name)
+        response = getattr(client_for(user), method)(url, data or {})
+        assert response.status_code == status, (
+            f"{name}: {method.upper()} {url} → {response.status_code}, not {status}"
+        )
 
 
 def client_for(user: User | None) -> Client:

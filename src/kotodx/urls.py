@@ -6,6 +6,7 @@ from kotodx.api import api
 from kotodx.core import views as core_views
 
 handler500 = "kotodx.core.views.server_error"
+handler403 = "kotodx.core.views.permission_denied"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),

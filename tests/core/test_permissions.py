@@ -15,6 +15,7 @@ AUDIT_PAGE = {
     "clerk_a": 403,
     "clerk_b": 403,
     "committee": 403,
+    "subcommittee": 403,
 }
 
 

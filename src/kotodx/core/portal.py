@@ -45,6 +45,12 @@ PUBLIC_CARDS = (
 
 STAFF_CARDS = (
     Card(
+        _("計画の進捗管理（PDCA）"),
+        _("個別施策の年度の進捗を作成・確認・審査・承認します。"),
+        "plan:staff_home",
+        "plan.view_internal_progress",
+    ),
+    Card(
         _("監査ログ"),
         _("すべての変更と個人情報の閲覧の記録を検索・出力します。"),
         "core:audit_list",

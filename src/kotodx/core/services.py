@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from kotodx.core.middleware import current_request
@@ -38,6 +39,8 @@ def _jsonable(value: Any) -> Any:
         return value.pk
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"
+    if isinstance(value, FieldFile):
+        return value.name or ""
     return value
 
 

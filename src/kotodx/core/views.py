@@ -304,5 +304,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return _error_page(request, "500.html", 500)
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception is not None and str(exception) else ""
+    return render(request, "403.html", {"message": message}, status=403)
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", status=403)

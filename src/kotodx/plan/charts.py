@@ -3,6 +3,7 @@ spread of A/B/C/D grades. Each chart has a <title> and <desc>; pages show the sa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -12,6 +13,17 @@ from django.utils.safestring import SafeString, mark_safe
 ACTUAL = "#0017c1"  # design tokens: blue-900
 TARGET = "#767676"  # solid-gray-536 (3:1 against white for graphics)
 GRADE_COLOURS = {"A": "#115a36", "B": "#0017c1", "C": "#8a5300", "D": "#ce0000", "−": "#767676"}
+
+
+def _nice_step(raw: float) -> float:
+    """1, 2, 2.5 or 5 times a power of ten: axis labels people can read."""
+    if raw <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 2.5, 5, 10):
+        if raw <= m * power:
+            return m * power
+    return 10 * power
 
 
 def _fmt(v: Decimal | float | None) -> str:
@@ -34,10 +46,13 @@ def kpi_line_chart(
 ) -> SafeString:
     """Actual (solid line, dots) against target (dashed line) for each fiscal year."""
     values = [float(v) for v in (*actual, *target) if v is not None]
-    top = max(values) if values else 1.0
     bottom = min(0.0, *values) if values else 0.0
-    if top == bottom:
-        top = bottom + 1
+    step = _nice_step(((max(values) if values else 1.0) - bottom) / 4)
+    bottom = math.floor(bottom / step) * step
+    top = bottom + step * 4
+    while values and top < max(values):
+        top += step
+    ticks = int(round((top - bottom) / step))
     left, right, upper, lower = 64, 16, 24, 44
     plot_w, plot_h = width - left - right, height - upper - lower
     n = max(len(labels), 1)
@@ -49,13 +64,14 @@ def kpi_line_chart(
         return upper + plot_h * (1 - (v - bottom) / (top - bottom))
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" '
         f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d" class="chart">',
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(_describe(labels, actual, target, unit))}</desc>',
     ]
-    for i in range(5):  # grid and axis labels
-        v = bottom + (top - bottom) * i / 4
+    for i in range(ticks + 1):  # grid and axis labels
+        v = bottom + step * i
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#cccccc"/>'
         )
@@ -82,13 +98,14 @@ def kpi_line_chart(
 
     if any(v is not None for v in target):
         parts.append(
-            f'<path d="{path(target)}" fill="none" stroke="{TARGET}" stroke-width="2" stroke-dasharray="6 4"/>'
+            f'<path d="{path(target)}" fill="none" stroke="{TARGET}" stroke-width="2" '
+            'stroke-dasharray="6 4"/>'
         )
     if any(v is not None for v in actual):
         parts.append(f'<path d="{path(actual)}" fill="none" stroke="{ACTUAL}" stroke-width="3"/>')
-        for i, v in enumerate(actual):
-            if v is not None:
-                parts.append(f'<circle cx="{x(i):.1f}" cy="{y(float(v)):.1f}" r="4" fill="{ACTUAL}"/>')
+        for i, a in enumerate(actual):
+            if a is not None:
+                parts.append(f'<circle cx="{x(i):.1f}" cy="{y(float(a)):.1f}" r="4" fill="{ACTUAL}"/>')
     legend_y = height - 8
     parts.append(
         f'<line x1="{left}" x2="{left + 24}" y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="{ACTUAL}" '
@@ -122,7 +139,8 @@ def grade_bar_chart(
     bar_w = (width - left - 16) / max(len(grades), 1)
     plot_h = height - lower - upper
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" '
         f'role="img" aria-labelledby="{chart_id}-t {chart_id}-d" class="chart">',
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape("、".join(f"{g}: {counts[g]}件" for g in grades))}</desc>',

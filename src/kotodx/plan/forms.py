@@ -14,8 +14,9 @@ from kotodx.plan import evaluation
 from kotodx.plan.models import Kpi, Plan, ProgressEntry
 from kotodx.plan.services import EntryInput
 
-GRADE_CHOICES = [("", "自動（達成率から）")] + [(g, f"{g}: {evaluation.GRADE_LABELS[g]}")
-                                              for g in (*evaluation.GRADES, evaluation.NOT_MEASURABLE)]
+GRADE_CHOICES = [("", "自動（達成率から）")] + [
+    (g, f"{g}: {evaluation.GRADE_LABELS[g]}") for g in (*evaluation.GRADES, evaluation.NOT_MEASURABLE)
+]
 
 
 class NumberField(forms.CharField):
@@ -36,11 +37,19 @@ class NumberField(forms.CharField):
 
 class EntryForm(forms.Form):
     status = forms.ChoiceField(label="取組状況", choices=ProgressEntry.Status.choices)
-    results = forms.CharField(label="実績", widget=forms.Textarea(attrs={"rows": 5}), required=False,
-                              max_length=4000, help_text="この年度に行ったこと、その結果")
-    issues = forms.CharField(label="課題", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
-    next_direction = forms.CharField(label="次年度の方向性", widget=forms.Textarea(attrs={"rows": 3}),
-                                     required=False, max_length=4000)
+    results = forms.CharField(
+        label="実績",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=4000,
+        help_text="この年度に行ったこと、その結果",
+    )
+    issues = forms.CharField(
+        label="課題", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+    )
+    next_direction = forms.CharField(
+        label="次年度の方向性", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, entry: ProgressEntry, **kwargs: Any) -> None:
@@ -48,8 +57,15 @@ class EntryForm(forms.Form):
         self.entry = entry
         self.kpi_fields: list[tuple[Kpi, str]] = []
         actuals = {a.kpi_id: a.value for a in entry.actuals.all()}
-        self.initial.update({"status": entry.status, "results": entry.results, "issues": entry.issues,
-                             "next_direction": entry.next_direction, "version": entry.version})
+        self.initial.update(
+            {
+                "status": entry.status,
+                "results": entry.results,
+                "issues": entry.issues,
+                "next_direction": entry.next_direction,
+                "version": entry.version,
+            }
+        )
         for kpi in entry.individual_measure.kpis.all():
             if not kpi.is_manual:
                 continue
@@ -58,17 +74,25 @@ class EntryForm(forms.Form):
             hint = f"単位: {kpi.unit}"
             if target is not None:
                 hint += f"／目標 {evaluation_format(target.value)}{kpi.unit}"
-            self.fields[name] = NumberField(label=f"実績値: {kpi.name}", required=False, help_text=hint,
-                                            widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+            self.fields[name] = NumberField(
+                label=f"実績値: {kpi.name}",
+                required=False,
+                help_text=hint,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+            )
             value = actuals.get(kpi.pk)
             self.initial[name] = evaluation_format(value) if value is not None else ""
             self.kpi_fields.append((kpi, name))
 
     def entry_input(self) -> EntryInput:
         d = self.cleaned_data
-        return EntryInput(status=d["status"], results=d["results"], issues=d["issues"],
-                          next_direction=d["next_direction"],
-                          actuals={kpi.pk: d.get(name) for kpi, name in self.kpi_fields})
+        return EntryInput(
+            status=d["status"],
+            results=d["results"],
+            issues=d["issues"],
+            next_direction=d["next_direction"],
+            actuals={kpi.pk: d.get(name) for kpi, name in self.kpi_fields},
+        )
 
 
 def evaluation_format(value: Decimal | None) -> str:
@@ -79,15 +103,17 @@ def evaluation_format(value: Decimal | None) -> str:
 
 
 class TransitionForm(forms.Form):
-    comment = forms.CharField(label="意見・差し戻す理由", required=False, max_length=4000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label="意見・差し戻す理由", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class OverrideForm(forms.Form):
     grade = forms.ChoiceField(label="評価", choices=GRADE_CHOICES, required=False)
-    reason = forms.CharField(label="評価を修正する理由", required=False, max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="評価を修正する理由", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class EvidenceForm(forms.Form):
@@ -118,8 +144,11 @@ class KpiReviseForm(forms.Form):
         self.initial.update({"name": kpi.name, "unit": kpi.unit, "direction": kpi.direction})
         targets = {t.fiscal_year: t.value for t in kpi.targets.all()}
         for fy in kpi.plan.fiscal_years:
-            self.fields[f"target_{fy.year}"] = NumberField(label=f"{fy.label}の目標値", required=False,
-                                                           widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+            self.fields[f"target_{fy.year}"] = NumberField(
+                label=f"{fy.label}の目標値",
+                required=False,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+            )
             if fy.year in targets:
                 self.initial[f"target_{fy.year}"] = evaluation_format(targets[fy.year])
 
@@ -134,25 +163,43 @@ class KpiReviseForm(forms.Form):
 
     def revision_kwargs(self) -> dict[str, Any]:
         d = self.cleaned_data
-        targets = {fy.year: d[f"target_{fy.year}"] for fy in self.kpi.plan.fiscal_years
-                   if d.get(f"target_{fy.year}") is not None}
-        return {"name": d["name"], "unit": d["unit"], "direction": d["direction"], "targets": targets,
-                "reason": d["reason"], "revised_on": d["revised_on"]}
+        targets = {
+            fy.year: d[f"target_{fy.year}"]
+            for fy in self.kpi.plan.fiscal_years
+            if d.get(f"target_{fy.year}") is not None
+        }
+        return {
+            "name": d["name"],
+            "unit": d["unit"],
+            "direction": d["direction"],
+            "targets": targets,
+            "reason": d["reason"],
+            "revised_on": d["revised_on"],
+        }
 
 
 class SuccessorForm(forms.Form):
-    code = forms.SlugField(label="計画コード", max_length=60, help_text="半角英小文字・数字・ハイフン（例: koto-2025）")
+    code = forms.SlugField(
+        label="計画コード", max_length=60, help_text="半角英小文字・数字・ハイフン（例: koto-2025）"
+    )
     title = forms.CharField(label="計画名", max_length=200)
     start_fy = FiscalYearField(label="開始年度", help_text="例: 2025 または 令和7年度")
     end_fy = FiscalYearField(label="終了年度", help_text="例: 2029 または 令和11年度")
-    vision = forms.CharField(label="目指す姿", widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                             help_text="空欄なら前計画と同じ")
-    carry_over = forms.BooleanField(label="前計画の指針・施策・個別施策・指標を引き継ぐ", required=False, initial=True)
+    vision = forms.CharField(
+        label="目指す姿",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="空欄なら前計画と同じ",
+    )
+    carry_over = forms.BooleanField(
+        label="前計画の指針・施策・個別施策・指標を引き継ぐ", required=False, initial=True
+    )
 
     def __init__(self, *args: Any, predecessor: Plan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.initial.update({"start_fy": predecessor.end_fy + 1, "end_fy": predecessor.end_fy + 5,
-                             "title": predecessor.title})
+        self.initial.update(
+            {"start_fy": predecessor.end_fy + 1, "end_fy": predecessor.end_fy + 5, "title": predecessor.title}
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -172,17 +219,26 @@ class FinalEvaluationForm(forms.Form):
         for item in suggested["measures"]:
             im = item["im"]
             g, c = f"grade_{im.number}", f"comment_{im.number}"
-            self.fields[g] = forms.ChoiceField(label=f"個別施策{im.number}の最終評価", required=False,
-                                               choices=GRADE_CHOICES[1:],
-                                               help_text=f"5年間の達成状況からの目安: {item['grade']}")
-            self.fields[c] = forms.CharField(label=f"個別施策{im.number}のコメント", required=False, max_length=2000,
-                                             widget=forms.Textarea(attrs={"rows": 2}))
+            self.fields[g] = forms.ChoiceField(
+                label=f"個別施策{im.number}の最終評価",
+                required=False,
+                choices=GRADE_CHOICES[1:],
+                help_text=f"5年間の達成状況からの目安: {item['grade']}",
+            )
+            self.fields[c] = forms.CharField(
+                label=f"個別施策{im.number}のコメント",
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
             self.initial[g] = im.final_evaluation or item["grade"]
             self.initial[c] = im.final_comment
             self.measure_fields.append((im, self[g], self[c]))
 
     def evaluation_kwargs(self) -> dict[str, Any]:
         d = self.cleaned_data
-        per = {im.number: (d.get(f"grade_{im.number}", ""), d.get(f"comment_{im.number}", ""))
-               for im, _g, _c in self.measure_fields}
+        per = {
+            im.number: (d.get(f"grade_{im.number}", ""), d.get(f"comment_{im.number}", ""))
+            for im, _g, _c in self.measure_fields
+        }
         return {"summary": d["summary"], "per_measure": per}

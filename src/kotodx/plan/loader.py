@@ -22,7 +22,7 @@ class PlanFileError(ValueError):
         super().__init__("\n".join(problems))
 
 
-class _Map(dict):  # type: ignore[type-arg]
+class _Map(dict[Any, Any]):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.line = 0
@@ -30,14 +30,18 @@ class _Map(dict):  # type: ignore[type-arg]
 
 
 class _LineLoader(yaml.SafeLoader):
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:  # type: ignore[override]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:
         mapping = _Map(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
         return mapping
 
 
-_LineLoader.add_constructor("tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node))
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
+    return loader.construct_mapping(node)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 
 @dataclass
@@ -278,10 +282,10 @@ class _Reader:
                             self.problem(kpi.line, f"指標コード「{kpi.code}」が重複しています。")
                         seen_kpi.add(kpi.code)
                         item.kpis.append(kpi)
-        for im in data.individual_measures():
-            for d in im.departments:
+        for im_data in data.individual_measures():
+            for d in im_data.departments:
                 if d not in dept_codes:
-                    self.departments_elsewhere.add((d, im.line))
+                    self.departments_elsewhere.add((d, im_data.line))
         data.departments_elsewhere = sorted(self.departments_elsewhere)
         return data
 

@@ -3,8 +3,6 @@ targets per fiscal year, yearly progress entries with their review workflow, and
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 
@@ -184,6 +182,9 @@ class KpiTarget(models.Model):
         ordering = ["kpi", "fiscal_year"]
         constraints = [models.UniqueConstraint(fields=["kpi", "fiscal_year"], name="kpi_target_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.kpi} {FiscalYear(self.fiscal_year).label}: {self.value}"
+
 
 class ProgressEntry(models.Model):
     """Progress of one individual measure in one fiscal year. Approved entries are locked: a correction
@@ -268,9 +269,8 @@ class KpiActual(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entry", "kpi"], name="kpi_actual_unique")]
 
-    @property
-    def number(self) -> Decimal | None:
-        return self.value
+    def __str__(self) -> str:
+        return f"{self.kpi}: {self.value}"
 
 
 class EvidenceFile(models.Model):
@@ -319,6 +319,9 @@ class ReviewStep(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d}"
+
 
 class PlanRevision(models.Model):
     """A revision (見直し) of a plan: what changed, when and why."""
@@ -335,3 +338,6 @@ class PlanRevision(models.Model):
     class Meta:
         ordering = ["-revised_on", "-id"]
         verbose_name = verbose_name_plural = "計画の見直し"
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.revised_on}の見直し"

@@ -24,12 +24,18 @@ def kpi_chart(view: PlanView, kpi: Kpi) -> dict[str, Any]:
     series = view.kpi_series(kpi)
     labels = [c.fy.label for c in series]
     return {
-        "kpi": kpi, "cells": series,
+        "kpi": kpi,
+        "cells": series,
         "svg": charts.kpi_line_chart(
-            title=f"{kpi.name}の推移（{kpi.unit}）", unit=kpi.unit, labels=[f"R{c.fy.era.year_of(c.fiscal_year)}"
-                                                                      if c.fy.era.name == "令和" else c.fy.label
-                                                                      for c in series],
-            actual=[c.actual for c in series], target=[c.target for c in series], chart_id=f"kpi-{kpi.pk}",
+            title=f"{kpi.name}の推移（{kpi.unit}）",
+            unit=kpi.unit,
+            labels=[
+                f"R{c.fy.era.year_of(c.fiscal_year)}" if c.fy.era.name == "令和" else c.fy.label
+                for c in series
+            ],
+            actual=[c.actual for c in series],
+            target=[c.target for c in series],
+            chart_id=f"kpi-{kpi.pk}",
         ),
         "labels": labels,
         "spans_plans": bool(kpi.continues_id),
@@ -41,17 +47,27 @@ def dashboard(view: PlanView, fy: int) -> dict[str, Any]:
     by_measure = []
     for measure in view.plan.measures.select_related("guideline").order_by("number"):
         rows = [r for r in view.rows_for_year(fy) if r.im.measure_id == measure.pk]
-        by_measure.append({"measure": measure, "rows": rows, "rollup": view.roll_up(fy, measure_id=measure.pk)})
+        by_measure.append(
+            {"measure": measure, "rows": rows, "rollup": view.roll_up(fy, measure_id=measure.pk)}
+        )
     status_counts: dict[str, int] = {label: 0 for _v, label in ProgressEntry.Status.choices}
     for r in view.rows_for_year(fy):
         if r.entry is not None:
             status_counts[r.entry.get_status_display()] += 1
     trend = [{"fy": FiscalYear(y), "counts": view.roll_up(y).counts} for y in view.fiscal_years]
     return {
-        "fy": FiscalYear(fy), "rollup": rollup, "by_measure": by_measure, "status_counts": status_counts,
-        "trend": trend, "approved": view.approved_count(fy), "total": len(view.individual_measures),
-        "chart": charts.grade_bar_chart(title=f"{FiscalYear(fy).label}の評価の分布（個別施策の数）",
-                                        counts=rollup.counts, chart_id=f"grades-{fy}"),
+        "fy": FiscalYear(fy),
+        "rollup": rollup,
+        "by_measure": by_measure,
+        "status_counts": status_counts,
+        "trend": trend,
+        "approved": view.approved_count(fy),
+        "total": len(view.individual_measures),
+        "chart": charts.grade_bar_chart(
+            title=f"{FiscalYear(fy).label}の評価の分布（個別施策の数）",
+            counts=rollup.counts,
+            chart_id=f"grades-{fy}",
+        ),
     }
 
 
@@ -62,15 +78,28 @@ def report_context(view: PlanView, fy: int) -> dict[str, Any]:
         measures = []
         for measure in guideline.measures.order_by("number"):
             rows = [r for r in view.rows_for_year(fy) if r.im.measure_id == measure.pk]
-            measures.append({
-                "measure": measure, "rollup": view.roll_up(fy, measure_id=measure.pk),
-                "rows": [{"row": r, "charts": [kpi_chart(view, c.kpi) for c in r.cells]} for r in rows],
-            })
-        sections.append({"guideline": guideline, "measures": measures,
-                         "rollup": view.roll_up(fy, guideline_id=guideline.pk)})
+            measures.append(
+                {
+                    "measure": measure,
+                    "rollup": view.roll_up(fy, measure_id=measure.pk),
+                    "rows": [{"row": r, "charts": [kpi_chart(view, c.kpi) for c in r.cells]} for r in rows],
+                }
+            )
+        sections.append(
+            {
+                "guideline": guideline,
+                "measures": measures,
+                "rollup": view.roll_up(fy, guideline_id=guideline.pk),
+            }
+        )
     return {
-        "plan": plan, "view": view, "fy": FiscalYear(fy), "sections": sections, "dashboard": dashboard(view, fy),
-        "generated_at": timezone.localtime(), "grade_labels": evaluation.GRADE_LABELS,
+        "plan": plan,
+        "view": view,
+        "fy": FiscalYear(fy),
+        "sections": sections,
+        "dashboard": dashboard(view, fy),
+        "generated_at": timezone.localtime(),
+        "grade_labels": evaluation.GRADE_LABELS,
         "complete": view.approved_count(fy) == len(view.individual_measures),
         "has_demo": any(r.entry is not None and r.entry.is_demo for r in view.rows_for_year(fy)),
     }
@@ -80,7 +109,8 @@ def report_pdf(view: PlanView, fy: int, *, base_url: str) -> bytes:
     from weasyprint import HTML  # imported here: loading pango is only needed for a PDF
 
     html = render_to_string("plan/report_print.html", report_context(view, fy))
-    return HTML(string=html, base_url=base_url).write_pdf()  # type: ignore[no-any-return]
+    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf()
+    return pdf
 
 
 def _num(v: Decimal | None) -> str:
@@ -89,16 +119,38 @@ def _num(v: Decimal | None) -> str:
     return f"{v.normalize():f}"
 
 
-CSV_HEADER = ["年度", "指針", "施策番号", "施策", "個別施策番号", "個別施策", "取組状況", "評価", "評価の修正理由",
-              "指標", "単位", "方向", "基準値", "基準年度", "目標値", "実績値", "達成率(%)", "指標の評価", "実績", "課題",
-              "次年度の方向性", "承認状況"]
+CSV_HEADER = [
+    "年度",
+    "指針",
+    "施策番号",
+    "施策",
+    "個別施策番号",
+    "個別施策",
+    "取組状況",
+    "評価",
+    "評価の修正理由",
+    "指標",
+    "単位",
+    "方向",
+    "基準値",
+    "基準年度",
+    "目標値",
+    "実績値",
+    "達成率(%)",
+    "指標の評価",
+    "実績",
+    "課題",
+    "次年度の方向性",
+    "承認状況",
+]
 
 
 def _rows(view: PlanView, fy: int) -> list[tuple[EntryRow, Any]]:
-    out = []
+    out: list[tuple[EntryRow, Any]] = []
     for r in view.rows_for_year(fy):
-        for cell in r.cells or [None]:
-            out.append((r, cell))
+        out.extend((r, cell) for cell in r.cells)
+        if not r.cells:
+            out.append((r, None))
     return out
 
 
@@ -111,58 +163,110 @@ def report_csv(view: PlanView, fy: int) -> bytes:
     for r, cell in _rows(view, fy):
         e = r.entry
         kpi = cell.kpi if cell else None
-        writer.writerow([safe_cell(v) for v in [
-            FiscalYear(fy).label, r.im.measure.guideline.name, r.im.measure.number, r.im.measure.name, r.im.number,
-            r.im.name, e.get_status_display() if e else "未登録", r.grade if e else "",
-            e.override_reason if e else "", kpi.name if kpi else "", kpi.unit if kpi else "",
-            kpi.get_direction_display() if kpi else "", _num(kpi.baseline_value) if kpi else "",
-            FiscalYear(kpi.baseline_fy).label if kpi and kpi.baseline_fy else "", _num(cell.target) if cell else "",
-            _num(cell.actual) if cell else "", _num(cell.achievement) if cell else "", cell.grade if cell else "",
-            e.results if e else "", e.issues if e else "", e.next_direction if e else "",
-            e.get_state_display() if e else "",
-        ]])
+        writer.writerow(
+            [
+                safe_cell(v)
+                for v in [
+                    FiscalYear(fy).label,
+                    r.im.measure.guideline.name,
+                    r.im.measure.number,
+                    r.im.measure.name,
+                    r.im.number,
+                    r.im.name,
+                    e.get_status_display() if e else "未登録",
+                    r.grade if e else "",
+                    e.override_reason if e else "",
+                    kpi.name if kpi else "",
+                    kpi.unit if kpi else "",
+                    kpi.get_direction_display() if kpi else "",
+                    _num(kpi.baseline_value) if kpi else "",
+                    FiscalYear(kpi.baseline_fy).label if kpi and kpi.baseline_fy else "",
+                    _num(cell.target) if cell else "",
+                    _num(cell.actual) if cell else "",
+                    _num(cell.achievement) if cell else "",
+                    cell.grade if cell else "",
+                    e.results if e else "",
+                    e.issues if e else "",
+                    e.next_direction if e else "",
+                    e.get_state_display() if e else "",
+                ]
+            ]
+        )
     return out.getvalue().encode("utf-8")
 
 
 def report_json(view: PlanView, fy: int) -> str:
     plan = view.plan
-    doc = {
-        "plan": {"code": plan.code, "title": plan.title, "municipality": plan.municipality,
-                 "municipality_code": plan.municipality_code, "period": [plan.start_fy, plan.end_fy],
-                 "vision": plan.vision, "is_example": plan.is_example, "kpis_are_examples": plan.kpis_are_examples},
-        "fiscal_year": fy, "fiscal_year_label": FiscalYear(fy).label,
+    measures: list[dict[str, Any]] = []
+    doc: dict[str, Any] = {
+        "plan": {
+            "code": plan.code,
+            "title": plan.title,
+            "municipality": plan.municipality,
+            "municipality_code": plan.municipality_code,
+            "period": [plan.start_fy, plan.end_fy],
+            "vision": plan.vision,
+            "is_example": plan.is_example,
+            "kpis_are_examples": plan.kpis_are_examples,
+        },
+        "fiscal_year": fy,
+        "fiscal_year_label": FiscalYear(fy).label,
         "overall": {"evaluation": view.roll_up(fy).grade, "counts": view.roll_up(fy).counts},
-        "individual_measures": [],
+        "individual_measures": measures,
         "license": "CC BY 4.0",
     }
     for r in view.rows_for_year(fy):
         e = r.entry
-        doc["individual_measures"].append({
-            "number": r.im.number, "name": r.im.name, "measure": {"number": r.im.measure.number,
-                                                                 "name": r.im.measure.name},
-            "guideline": r.im.measure.guideline.name,
-            "status": e.get_status_display() if e else None, "evaluation": r.grade if e else None,
-            "evaluation_overridden": r.overridden, "override_reason": e.override_reason if e and r.overridden else "",
-            "results": e.results if e else None, "issues": e.issues if e else None,
-            "next_direction": e.next_direction if e else None, "demo_data": bool(e and e.is_demo),
-            "kpis": [{"code": c.kpi.code, "name": c.kpi.name, "unit": c.kpi.unit, "direction": c.kpi.direction,
-                      "baseline": _num(c.kpi.baseline_value) or None, "baseline_fy": c.kpi.baseline_fy,
-                      "target": _num(c.target) or None, "actual": _num(c.actual) or None,
-                      "achievement_percent": _num(c.achievement) or None, "evaluation": c.grade}
-                     for c in r.cells],
-        })
+        measures.append(
+            {
+                "number": r.im.number,
+                "name": r.im.name,
+                "measure": {"number": r.im.measure.number, "name": r.im.measure.name},
+                "guideline": r.im.measure.guideline.name,
+                "status": e.get_status_display() if e else None,
+                "evaluation": r.grade if e else None,
+                "evaluation_overridden": r.overridden,
+                "override_reason": e.override_reason if e and r.overridden else "",
+                "results": e.results if e else None,
+                "issues": e.issues if e else None,
+                "next_direction": e.next_direction if e else None,
+                "demo_data": bool(e and e.is_demo),
+                "kpis": [
+                    {
+                        "code": c.kpi.code,
+                        "name": c.kpi.name,
+                        "unit": c.kpi.unit,
+                        "direction": c.kpi.direction,
+                        "baseline": _num(c.kpi.baseline_value) or None,
+                        "baseline_fy": c.kpi.baseline_fy,
+                        "target": _num(c.target) or None,
+                        "actual": _num(c.actual) or None,
+                        "achievement_percent": _num(c.achievement) or None,
+                        "evaluation": c.grade,
+                    }
+                    for c in r.cells
+                ],
+            }
+        )
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
 def final_evaluation(view: PlanView) -> dict[str, Any]:
     """The five-year picture of each individual measure: its KPIs' trends and a suggested final grade
     (the mean achievement of every KPI-year with figures)."""
-    measures = []
+    measures: list[dict[str, Any]] = []
     for im in view.individual_measures:
         rows = view.rows_for_measure(im)
         achievements = [c.achievement for r in rows if r.entry is not None for c in r.cells]
         grade = evaluation.grade(evaluation.mean(achievements))
-        measures.append({"im": im, "rows": rows, "grade": grade, "final": im.final_evaluation or "",
-                         "charts": [kpi_chart(view, k) for k in im.kpis.all()]})
+        measures.append(
+            {
+                "im": im,
+                "rows": rows,
+                "grade": grade,
+                "final": im.final_evaluation or "",
+                "charts": [kpi_chart(view, k) for k in im.kpis.all()],
+            }
+        )
     overall = evaluation.roll_up(m["final"] or m["grade"] for m in measures)
     return {"measures": measures, "overall": overall}

@@ -16,6 +16,7 @@ from functools import cached_property
 from django.db.models import Prefetch, QuerySet
 
 from kotodx.core.fiscal import FiscalYear
+from kotodx.core.models import User
 from kotodx.plan import evaluation, metrics
 from kotodx.plan.models import IndividualMeasure, Kpi, Plan, ProgressEntry
 
@@ -196,7 +197,7 @@ def entry_history(entry: ProgressEntry) -> QuerySet[ProgressEntry]:
     ).order_by("revision")
 
 
-def worklist(user) -> dict[str, QuerySet[ProgressEntry]]:  # type: ignore[no-untyped-def]
+def worklist(user: User) -> dict[str, QuerySet[ProgressEntry]]:
     """Entries waiting for this user's step of the workflow."""
     from kotodx.core.selectors import is_ward_wide
 

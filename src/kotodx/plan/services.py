@@ -41,7 +41,10 @@ State = ProgressEntry.State
 class ConflictError(Exception):
     """Someone else saved the same entry after this form was opened."""
 
-    message = "この進捗は、あなたが編集を始めた後に他の職員が保存しました。最新の内容を読み込み直してから、もう一度変更してください。"
+    message = (
+        "この進捗は、あなたが編集を始めた後に他の職員が保存しました。"
+        "最新の内容を読み込み直してから、もう一度変更してください。"
+    )
 
 
 # --- Loading a plan ---------------------------------------------------------------------------------
@@ -289,7 +292,9 @@ def can_draft(user: User, im: IndividualMeasure) -> bool:
     """The owner department drafts (the IT division may help any department)."""
     if not user.is_authenticated or not user.has_perm("plan.draft_progress"):
         return False
-    return is_ward_wide(user) or im.departments.filter(pk=user.department_id).exists()
+    return is_ward_wide(user) or (
+        user.department_id is not None and im.departments.filter(pk=user.department_id).exists()
+    )
 
 
 def _require(ok: bool, message: str) -> None:
@@ -413,7 +418,7 @@ def allowed_actions(entry: ProgressEntry, user: User) -> list[str]:
             if name == "submit" and not can_draft(user, entry.individual_measure):
                 continue
             actions.append(name)
-    if entry.state in RETURNERS and user.has_perm(RETURNERS[entry.state][0]):
+    if entry.state in RETURNERS and user.has_perm(RETURNERS[State(entry.state)][0]):
         actions.append("return")
     return actions
 
@@ -614,8 +619,8 @@ def kpi_revise(
             raise ValidationError(f"{FiscalYear(fy).label}は計画期間の外です。")
     changes = _Changes()
     where = f"指標「{kpi.name}」"
-    for field, value in (("name", name), ("unit", unit), ("direction", direction)):
-        changes.set(kpi, where, field, value)
+    for field, text in (("name", name), ("unit", unit), ("direction", direction)):
+        changes.set(kpi, where, field, text)
     kpi.full_clean()
     kpi.save()
     current = {t.fiscal_year: t for t in kpi.targets.all()}

@@ -13,7 +13,11 @@ urlpatterns = [
     re_path(r"^plan/reports/(?P<fy>\d{4})\.json$", views.report_json, name="report_json"),
     path("plan/staff/", views.staff_home, name="staff_home"),
     path("plan/staff/entries/<int:entry_id>/", views.entry_detail, name="entry_detail"),
-    path("plan/staff/entries/<int:entry_id>/actions/<str:action>/", views.entry_transition, name="entry_transition"),
+    path(
+        "plan/staff/entries/<int:entry_id>/actions/<str:action>/",
+        views.entry_transition,
+        name="entry_transition",
+    ),
     path("plan/staff/entries/<int:entry_id>/evaluation", views.entry_override, name="entry_override"),
     path("plan/staff/entries/<int:entry_id>/correction", views.entry_correct, name="entry_correct"),
     path("plan/staff/entries/<int:entry_id>/evidence", views.evidence_upload, name="evidence_upload"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -32,20 +31,33 @@ def _internal(request: HttpRequest) -> bool:
 def plan_list(request: HttpRequest) -> HttpResponse:
     plans = list(selectors.plans_list())
     current = FiscalYear.current()
-    return render(request, "plan/plan_list.html", {
-        "plans": plans, "current_fy": current, "current_plan": selectors.plan_for_fiscal_year(current.year),
-    })
+    return render(
+        request,
+        "plan/plan_list.html",
+        {
+            "plans": plans,
+            "current_fy": current,
+            "current_plan": selectors.plan_for_fiscal_year(current.year),
+        },
+    )
 
 
 def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
     plan = get_object_or_404(Plan, code=code)
     view = selectors.plan_view(plan, internal=_internal(request))
     fy = _selected_year(request, plan, view)
-    return render(request, "plan/plan_detail.html", {
-        "plan": plan, "view": view, "fy": FiscalYear(fy) if fy else None,
-        "dashboard": reports.dashboard(view, fy) if fy else None, "grade_labels": GRADE_LABELS,
-        "guidelines": plan.guidelines.prefetch_related("measures"),
-    })
+    return render(
+        request,
+        "plan/plan_detail.html",
+        {
+            "plan": plan,
+            "view": view,
+            "fy": FiscalYear(fy) if fy else None,
+            "dashboard": reports.dashboard(view, fy) if fy else None,
+            "grade_labels": GRADE_LABELS,
+            "guidelines": plan.guidelines.prefetch_related("measures"),
+        },
+    )
 
 
 def _selected_year(request: HttpRequest, plan: Plan, view: selectors.PlanView) -> int | None:
@@ -63,16 +75,27 @@ def _selected_year(request: HttpRequest, plan: Plan, view: selectors.PlanView) -
 
 def measure_detail(request: HttpRequest, code: str, number: int) -> HttpResponse:
     plan = get_object_or_404(Plan, code=code)
-    im = get_object_or_404(IndividualMeasure.objects.select_related("measure__guideline", "continues__plan"),
-                           plan=plan, number=number)
+    im = get_object_or_404(
+        IndividualMeasure.objects.select_related("measure__guideline", "continues__plan"),
+        plan=plan,
+        number=number,
+    )
     view = selectors.plan_view(plan, internal=_internal(request))
     user = request.user
-    can_draft = user.is_authenticated and services.can_draft(user, im)  # type: ignore[arg-type]
-    return render(request, "plan/measure_detail.html", {
-        "plan": plan, "im": im, "view": view, "rows": view.rows_for_measure(im),
-        "kpi_charts": [reports.kpi_chart(view, kpi) for kpi in im.kpis.all()], "can_draft": can_draft,
-        "successors": im.continued_by.select_related("plan"),
-    })
+    can_draft = user.is_authenticated and services.can_draft(user, im)
+    return render(
+        request,
+        "plan/measure_detail.html",
+        {
+            "plan": plan,
+            "im": im,
+            "view": view,
+            "rows": view.rows_for_measure(im),
+            "kpi_charts": [reports.kpi_chart(view, kpi) for kpi in im.kpis.all()],
+            "can_draft": can_draft,
+            "successors": im.continued_by.select_related("plan"),
+        },
+    )
 
 
 def revision_list(request: HttpRequest, code: str) -> HttpResponse:
@@ -83,9 +106,16 @@ def revision_list(request: HttpRequest, code: str) -> HttpResponse:
 def final_evaluation(request: HttpRequest, code: str) -> HttpResponse:
     plan = get_object_or_404(Plan, code=code)
     view = selectors.plan_view(plan, internal=False)
-    return render(request, "plan/final.html", {
-        "plan": plan, "view": view, "final": reports.final_evaluation(view), "grade_labels": GRADE_LABELS,
-    })
+    return render(
+        request,
+        "plan/final.html",
+        {
+            "plan": plan,
+            "view": view,
+            "final": reports.final_evaluation(view),
+            "grade_labels": GRADE_LABELS,
+        },
+    )
 
 
 def _report_plan(request: HttpRequest, fy_text: str) -> tuple[Plan, int, selectors.PlanView]:
@@ -138,9 +168,16 @@ def staff_home(request: StaffRequest) -> HttpResponse:
     if plan is not None:
         view = selectors.plan_view(plan, internal=True)
         mine = [r for r in view.rows_for_year(current.year) if services.can_draft(request.user, r.im)]
-    return render(request, "plan/staff_home.html", {
-        "worklist": selectors.worklist(request.user), "plan": plan, "current_fy": current, "mine": mine,
-    })
+    return render(
+        request,
+        "plan/staff_home.html",
+        {
+            "worklist": selectors.worklist(request.user),
+            "plan": plan,
+            "current_fy": current,
+            "mine": mine,
+        },
+    )
 
 
 @login_required
@@ -157,7 +194,8 @@ def entry_create(request: StaffRequest, code: str, number: int, fy: int) -> Http
 
 def _entry(entry_id: int) -> ProgressEntry:
     return get_object_or_404(
-        ProgressEntry.objects.select_related("individual_measure__plan", "individual_measure__measure"), pk=entry_id
+        ProgressEntry.objects.select_related("individual_measure__plan", "individual_measure__measure"),
+        pk=entry_id,
     )
 
 
@@ -174,8 +212,9 @@ def entry_detail(request: StaffRequest, entry_id: int) -> HttpResponse:
             raise PermissionDenied("この進捗を編集する権限がないか、編集できない状態です。")
         if form.is_valid():
             try:
-                services.entry_save(entry=entry, data=form.entry_input(), version=form.cleaned_data["version"],
-                                    actor=user)
+                services.entry_save(
+                    entry=entry, data=form.entry_input(), version=form.cleaned_data["version"], actor=user
+                )
             except services.ConflictError:
                 form.add_error(None, services.ConflictError.message)
                 response = _render_entry(request, entry, form, can_edit, status=409)
@@ -188,25 +227,44 @@ def entry_detail(request: StaffRequest, entry_id: int) -> HttpResponse:
     return _render_entry(request, entry, form, can_edit)
 
 
-def _render_entry(request: StaffRequest, entry: ProgressEntry, form: forms.EntryForm, can_edit: bool,
-                  status: int = 200) -> HttpResponse:
+def _render_entry(
+    request: StaffRequest, entry: ProgressEntry, form: forms.EntryForm, can_edit: bool, status: int = 200
+) -> HttpResponse:
     view = selectors.plan_view(entry.individual_measure.plan, internal=True)
     row = view.row(entry.individual_measure, entry.fiscal_year)
     if row.entry is None or row.entry.pk != entry.pk:  # an older revision: evaluate it on its own figures
-        row = selectors.EntryRow(im=entry.individual_measure, fiscal_year=entry.fiscal_year, entry=entry,
-                                 cells=[c for c in row.cells])
+        row = selectors.EntryRow(
+            im=entry.individual_measure,
+            fiscal_year=entry.fiscal_year,
+            entry=entry,
+            cells=[c for c in row.cells],
+        )
     user = request.user
-    return render(request, "plan/entry_detail.html", {
-        "entry": entry, "im": entry.individual_measure, "plan": entry.individual_measure.plan, "row": row,
-        "form": form, "can_edit": can_edit, "actions": services.allowed_actions(entry, user),
-        "transition_form": forms.TransitionForm(initial={"version": entry.version}),
-        "override_form": forms.OverrideForm(initial={"grade": entry.evaluation_override,
-                                                      "reason": entry.override_reason}),
-        "can_override": user.has_perm("plan.check_progress") and not entry.is_locked,
-        "can_correct": entry.state == ProgressEntry.State.APPROVED and services.can_draft(user, entry.individual_measure),
-        "evidence_form": forms.EvidenceForm(), "history": selectors.entry_history(entry),
-        "steps": entry.steps.select_related("actor"), "grade_labels": GRADE_LABELS,
-    }, status=status)
+    return render(
+        request,
+        "plan/entry_detail.html",
+        {
+            "entry": entry,
+            "im": entry.individual_measure,
+            "plan": entry.individual_measure.plan,
+            "row": row,
+            "form": form,
+            "can_edit": can_edit,
+            "actions": services.allowed_actions(entry, user),
+            "transition_form": forms.TransitionForm(initial={"version": entry.version}),
+            "override_form": forms.OverrideForm(
+                initial={"grade": entry.evaluation_override, "reason": entry.override_reason}
+            ),
+            "can_override": user.has_perm("plan.check_progress") and not entry.is_locked,
+            "can_correct": entry.state == ProgressEntry.State.APPROVED
+            and services.can_draft(user, entry.individual_measure),
+            "evidence_form": forms.EvidenceForm(),
+            "history": selectors.entry_history(entry),
+            "steps": entry.steps.select_related("actor"),
+            "grade_labels": GRADE_LABELS,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -218,8 +276,13 @@ def entry_transition(request: StaffRequest, entry_id: int, action: str) -> HttpR
         messages.error(request, "送信内容に誤りがあります。")
         return redirect("plan:entry_detail", entry_id=entry.pk)
     try:
-        services.entry_transition(entry=entry, action=action, comment=form.cleaned_data["comment"],
-                                  version=form.cleaned_data["version"], actor=request.user)
+        services.entry_transition(
+            entry=entry,
+            action=action,
+            comment=form.cleaned_data["comment"],
+            version=form.cleaned_data["version"],
+            actor=request.user,
+        )
     except services.ConflictError:
         messages.error(request, services.ConflictError.message)
     except ValidationError as exc:
@@ -245,8 +308,12 @@ def entry_override(request: StaffRequest, entry_id: int) -> HttpResponse:
     form = forms.OverrideForm(request.POST)
     if form.is_valid():
         try:
-            services.entry_override_evaluation(entry=entry, grade=form.cleaned_data["grade"],
-                                               reason=form.cleaned_data["reason"], actor=request.user)
+            services.entry_override_evaluation(
+                entry=entry,
+                grade=form.cleaned_data["grade"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
             messages.success(request, "評価を更新しました。")
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -289,8 +356,9 @@ def evidence_upload(request: StaffRequest, entry_id: int) -> HttpResponse:
 def evidence_download(request: StaffRequest, evidence_id: int) -> FileResponse:
     ev = get_object_or_404(EvidenceFile, pk=evidence_id)
     audit_record(actor=request.user, action="view", target=ev, note="根拠資料のダウンロード")
-    return FileResponse(ev.file.open("rb"), as_attachment=True, filename=ev.original_name,
-                        content_type=ev.content_type)
+    return FileResponse(
+        ev.file.open("rb"), as_attachment=True, filename=ev.original_name, content_type=ev.content_type
+    )
 
 
 @login_required
@@ -316,7 +384,9 @@ def successor_create(request: StaffRequest, code: str) -> HttpResponse:
     form = forms.SuccessorForm(predecessor=predecessor, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            plan = services.plan_create_successor(predecessor=predecessor, actor=request.user, **form.cleaned_data)
+            plan = services.plan_create_successor(
+                predecessor=predecessor, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -341,10 +411,6 @@ def final_edit(request: StaffRequest, code: str) -> HttpResponse:
             messages.success(request, "最終評価を登録しました。")
             return redirect("plan:final", code=plan.code)
     return render(request, "plan/final_form.html", {"form": form, "plan": plan})
-
-
-def _today() -> dt.date:
-    return dt.date.today()
 
 
 def report_redirect(request: HttpRequest) -> HttpResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import template
 
@@ -25,5 +26,5 @@ def pct(value: Decimal | None) -> str:
 
 
 @register.filter
-def get_item(mapping: dict, key: str):  # type: ignore[no-untyped-def,type-arg]
+def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key, "") if mapping else ""
