@@ -1,7 +1,8 @@
 """Benchmarks of the platform, reported as ratios against a baseline measured in the same run.
 
-Foundation figures: the portal home page and /healthz served by `kotodx serve` (gunicorn), against the
-floor of the same machine — a static file served by the same server. Run with `make bench`.
+Pages served by `kotodx serve` (gunicorn) on the demo data, against the floor of the same machine in the
+same run — a static file served by the same server: the portal, /healthz, and the plan hub's annual
+report of a fiscal year as HTML, JSON and PDF (the document the ward gives its council). `make bench`.
 """
 
 from __future__ import annotations
@@ -52,18 +53,22 @@ def main() -> None:
         static = base + home.split('href="', 3)[2].split('"')[0]  # the first stylesheet
         rows = []
         floor = statistics.median(_time(s, static, REQUESTS))
-        for name, path in (
-            ("portal home /", "/"),
-            ("health /healthz", "/healthz"),
-            ("login page", "/accounts/login/"),
-        ):
-            t = statistics.median(_time(s, base + path, REQUESTS))
-            rows.append((name, t))
+        pages = [
+            ("portal home /", "/", REQUESTS),
+            ("health /healthz", "/healthz", REQUESTS),
+            ("login page", "/accounts/login/", REQUESTS),
+            ("plan dashboard", "/plan/koto-2020/", 50),
+            ("report FY2024 HTML", "/plan/reports/2024/", 30),
+            ("report FY2024 JSON", "/plan/reports/2024.json", 30),
+            ("report FY2024 PDF", "/plan/reports/2024.pdf", 5),
+        ]
+        for name, path, n in pages:
+            rows.append((name, statistics.median(_time(s, base + path, n))))
         print(
             f"baseline: static file by the same server, median {floor * 1000:.2f} ms over {REQUESTS} requests"
         )
         for name, t in rows:
-            print(f"{name:<20} median {t * 1000:7.2f} ms   {t / floor:5.1f}× the static-file floor")
+            print(f"{name:<20} median {t * 1000:8.2f} ms   {t / floor:7.1f}× the static-file floor")
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from kotodx.core.api import router as core_router
+from kotodx.plan.api import router as plan_router
 
 api = NinjaAPI(
     title="江東区 DXプラットフォーム API",
@@ -15,6 +16,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/core", core_router)
+api.add_router("/plan", plan_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -127,3 +127,24 @@ def test_successor_links_to_predecessor_kpis(koto_plan):
 def test_successor_file_without_its_predecessor_is_refused(db):
     with pytest.raises(PlanFileError, match="前計画「koto-2020」が登録されていません"):
         services.plan_load(read_plan_file(DATA / "koto-2025-example.yaml"), actor=None)
+
+
+def test_plan_file_upload_in_the_browser_form(personas):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    url = reverse("plan:plan_upload")
+    assert client_for(personas.clerk_a).get(url).status_code == 403
+    client = client_for(personas.it_officer)
+    bad = client.post(
+        url,
+        {"file": SimpleUploadedFile("p.yaml", small_plan_yaml().replace("unit: 件", "unit: ''", 1).encode())},
+    )
+    assert bad.status_code == 400 and "何も読み込んでいません" in bad.content.decode()
+    assert not Plan.objects.exists()
+    sjis = client.post(url, {"file": SimpleUploadedFile("p.yaml", small_plan_yaml().encode("cp932"))})
+    assert "UTF-8" in sjis.content.decode()
+    ok = client.post(url, {"file": SimpleUploadedFile("p.yaml", small_plan_yaml().encode())})
+    assert ok.status_code == 302 and Plan.objects.filter(code="test-plan").exists()

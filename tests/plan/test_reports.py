@@ -120,3 +120,13 @@ def test_final_evaluation(koto_with_progress, personas):
     )
     page = client_for(None).get(reverse("plan:final", args=["koto-2020"])).content.decode()
     assert "5年間で電子申請が定着した。" in page and "手続数が目標を上回った。" in page
+
+
+def test_api_lists_plans_and_progress(koto_with_progress):
+    client = client_for(None)
+    plans = client.get("/api/plan/plans").json()
+    assert {"code": "koto-2020", "start_fy": 2020, "end_fy": 2024}.items() <= plans[0].items()
+    progress = client.get("/api/plan/plans/koto-2020/progress/2022").json()
+    assert progress["fiscal_year_label"] == "令和4年度" and len(progress["individual_measures"]) == 16
+    assert client.get("/api/plan/plans/koto-2020/progress/2030").status_code == 404
+    assert client.get("/api/plan/plans/nope/progress/2022").status_code == 404

@@ -208,6 +208,12 @@ class SuccessorForm(forms.Form):
         return data
 
 
+class PlanFileForm(forms.Form):
+    file = forms.FileField(
+        label="計画ファイル（YAML、UTF-8）", help_text="書き方は docs/plan-format.md を参照"
+    )
+
+
 class FinalEvaluationForm(forms.Form):
     summary = forms.CharField(label="総括", widget=forms.Textarea(attrs={"rows": 5}), max_length=8000)
 

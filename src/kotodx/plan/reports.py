@@ -4,11 +4,14 @@ the progress dashboard and the final evaluation of an ended plan — all read fr
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -106,11 +109,33 @@ def report_context(view: PlanView, fy: int) -> dict[str, Any]:
 
 
 def report_pdf(view: PlanView, fy: int, *, base_url: str) -> bytes:
+    """The printable report. Rendering Japanese text takes seconds, so a PDF is kept in the cache until
+    anything it shows changes (an entry, a target or the plan itself)."""
+    key = f"plan-report-pdf:{view.plan.pk}:{fy}:{_fingerprint(view, fy)}"
+    cached = cache.get(key)
+    if cached is not None:
+        return bytes(cached)
     from weasyprint import HTML  # imported here: loading pango is only needed for a PDF
 
     html = render_to_string("plan/report_print.html", report_context(view, fy))
     pdf: bytes = HTML(string=html, base_url=base_url).write_pdf()
+    cache.set(key, pdf, timeout=7 * 24 * 3600)
     return pdf
+
+
+def _fingerprint(view: PlanView, fy: int) -> str:
+    entries = ProgressEntry.objects.filter(individual_measure__plan=view.plan, fiscal_year=fy).aggregate(
+        n=Count("id"), last=Max("updated_at")
+    )
+    revision = view.plan.revisions.aggregate(last=Max("id"))["last"]
+    parts = [
+        view.plan.updated_at.isoformat(),
+        str(entries["n"]),
+        str(entries["last"]),
+        str(revision),
+        str(view.plan.kpis.aggregate(last=Max("targets__id"))["last"]),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
 def _num(v: Decimal | None) -> str:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("plan/staff/entries/<int:entry_id>/correction", views.entry_correct, name="entry_correct"),
     path("plan/staff/entries/<int:entry_id>/evidence", views.evidence_upload, name="evidence_upload"),
     path("plan/staff/evidence/<int:evidence_id>/", views.evidence_download, name="evidence_download"),
+    path("plan/staff/load/", views.plan_upload, name="plan_upload"),
     path("plan/staff/kpis/<int:kpi_id>/revise/", views.kpi_revise, name="kpi_revise"),
     path("plan/staff/<slug:code>/successor/", views.successor_create, name="successor_create"),
     path("plan/staff/<slug:code>/final/", views.final_edit, name="final_edit"),

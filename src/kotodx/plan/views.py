@@ -17,6 +17,7 @@ from kotodx.core.http import StaffRequest
 from kotodx.core.services import audit_record
 from kotodx.plan import forms, reports, selectors, services
 from kotodx.plan.evaluation import GRADE_LABELS
+from kotodx.plan.loader import PlanFileError, read_plan_text
 from kotodx.plan.models import EvidenceFile, IndividualMeasure, Kpi, Plan, ProgressEntry
 
 
@@ -393,6 +394,39 @@ def successor_create(request: StaffRequest, code: str) -> HttpResponse:
             messages.success(request, f"「{plan.title}」を作成しました。")
             return redirect("plan:plan_detail", code=plan.code)
     return render(request, "plan/successor_form.html", {"form": form, "plan": predecessor})
+
+
+@login_required
+@permission_required("plan.manage_plan", raise_exception=True)
+def plan_upload(request: StaffRequest) -> HttpResponse:
+    """Load a plan file (YAML) from the browser: the same rules as ``kotodx loadplan``."""
+    form = forms.PlanFileForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            problems = ["ファイルが大きすぎます（2MBまで）。"]
+        else:
+            try:
+                text = upload.read().decode("utf-8-sig")
+                plan = services.plan_load(
+                    read_plan_text(text),
+                    actor=request.user,
+                    label=f"画面から読み込んだ計画ファイル {upload.name}",
+                )
+            except UnicodeDecodeError:
+                problems = ["ファイルは UTF-8 の文字コードで保存してください。"]
+            except PlanFileError as exc:
+                problems = exc.problems
+            else:
+                messages.success(request, f"「{plan.title}」を読み込みました。")
+                return redirect("plan:plan_detail", code=plan.code)
+    return render(
+        request,
+        "plan/plan_upload.html",
+        {"form": form, "problems": problems},
+        status=400 if problems else 200,
+    )
 
 
 @login_required
