@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "kotodx.core",
     "kotodx.plan",
+    "kotodx.opendata",
 ]
 
 MIDDLEWARE = [
@@ -212,7 +213,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", "https://cyberjapandata.gsi.go.jp"],  # 地理院タイル
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
@@ -246,6 +247,7 @@ NODE_MODULES = Path(os.environ.get("KOTODX_NODE_MODULES") or PROJECT_DIR / "node
 STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/design-tokens", NODE_MODULES / "@digital-go-jp" / "design-tokens" / "dist"),
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -255,6 +257,7 @@ MEDIA_URL = "/media/"  # never served directly: downloads go through views that 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

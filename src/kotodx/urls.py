@@ -1,20 +1,24 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from kotodx.api import api
 from kotodx.core import views as core_views
+from kotodx.opendata import ckan
 
 handler500 = "kotodx.core.views.server_error"
 handler403 = "kotodx.core.views.permission_denied"
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    re_path(r"^api/3/action/(?P<name>[A-Za-z_]+)/?$", ckan.action, name="ckan_action"),
+    re_path(r"^api/action/(?P<name>[A-Za-z_]+)/?$", ckan.action),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
 urlpatterns += i18n_patterns(
     path("", include("kotodx.core.urls")),
     path("", include("kotodx.plan.urls")),
+    path("", include("kotodx.opendata.urls")),
     prefix_default_language=False,
 )

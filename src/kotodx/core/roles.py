@@ -50,6 +50,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_all_jobs",
         "plan.manage_plan",
         "plan.view_internal_progress",
+        "opendata.view_dataset",
+        "opendata.add_dataset",
+        "opendata.change_dataset",
+        "opendata.publish_dataset",
+        "opendata.delete_dataset",
     ],
     IT_OFFICER.code: [
         "core.view_auditentry",
@@ -60,11 +65,20 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "plan.draft_progress",
         "plan.check_progress",
         "plan.view_internal_progress",
+        "opendata.view_dataset",
+        "opendata.add_dataset",
+        "opendata.change_dataset",
+        "opendata.publish_dataset",
+        "opendata.delete_dataset",
     ],
     DEPT_CLERK.code: [
         "core.view_department",
         "plan.draft_progress",
         "plan.view_internal_progress",
+        "opendata.view_dataset",
+        "opendata.add_dataset",
+        "opendata.change_dataset",
+        "opendata.publish_dataset",
     ],
     SUBCOMMITTEE.code: [
         "core.view_department",
@@ -82,6 +96,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_user",
         "core.view_all_jobs",
         "plan.view_internal_progress",
+        "opendata.view_dataset",
     ],
 }
 

@@ -47,3 +47,9 @@ def fiscal_year(value: dt.date | dt.datetime | None) -> str:
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return FiscalYear.of(value).label
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
+    """mapping[key] in a template ("" when missing)."""
+    return mapping.get(key, "") if mapping else ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django import template
 
@@ -23,8 +22,3 @@ def pct(value: Decimal | None) -> str:
     if value is None:
         return "—"
     return f"{Decimal(value):,.1f}%"
-
-
-@register.filter
-def get_item(mapping: dict[str, Any], key: str) -> Any:
-    return mapping.get(key, "") if mapping else ""
