@@ -7,6 +7,7 @@ report of a fiscal year as HTML, JSON and PDF (the document the ward gives its c
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -74,5 +75,61 @@ def main() -> None:
         proc.wait(timeout=20)
 
 
+def opendata() -> None:
+    """The catalog at scale (bench/opendata_bench.py), on the embedded SQLite and on PostgreSQL."""
+    runs = [("sqlite", {"KOTODX_DATA_DIR": tempfile.mkdtemp()})]
+    db = f"kotodx_bench_{os.getpid()}"
+    pg = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"CREATE DATABASE {db}", "postgres"],
+        capture_output=True,
+    )
+    if pg.returncode == 0:
+        runs.append(
+            (
+                "postgresql",
+                {
+                    "KOTODX_DATA_DIR": tempfile.mkdtemp(),
+                    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
+                },
+            )
+        )
+    try:
+        for name, extra in runs:
+            env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | extra
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.opendata_bench"],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            result = json.loads(out.strip().splitlines()[-1])
+            print(
+                f"\nopen data catalog on {name}: {result['datasets']:,} datasets, "
+                f"{result['resources']:,} resources, "
+                f"DataStore {result['rows']:,} rows (built in {result['catalog_seconds']} s + "
+                f"{result['load_seconds']} s)"
+            )
+            for label, t in result["timings_ms"].items():
+                print(f"  {label:<28} p50 {t['p50']:8.2f} ms   p95 {t['p95']:8.2f} ms")
+    finally:
+        if pg.returncode == 0:
+            subprocess.run(
+                [
+                    "psql",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-q",
+                    "-c",
+                    f"DROP DATABASE IF EXISTS {db} WITH (FORCE)",
+                    "postgres",
+                ],
+                capture_output=True,
+            )
+
+
 if __name__ == "__main__":
     main()
+    opendata()

@@ -72,6 +72,9 @@ def test_staff_pages_have_no_axe_violations(live_server, personas, page):
         "core:token_list",
         "core:otp_setup",
         "core:password_change",
+        "plan:staff_home",
+        "plan:plan_upload",
+        "opendata:dataset_create",
     ):
         page.goto(live_server.url + reverse(name))
         assert axe_violations(page) == [], name

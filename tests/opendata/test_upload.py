@@ -191,3 +191,12 @@ def test_datastore_search_over_the_published_rows(personas, library, django_capt
         api.get("/api/3/action/datastore_search", {"resource_id": str(resource.pk), "limit": "x"}).status_code
         == 409
     )
+
+
+def test_too_large_upload_is_refused_before_reading(personas, library, monkeypatch):
+    from kotodx.opendata import validation
+
+    monkeypatch.setattr(validation, "MAX_BYTES", 1024)
+    response = upload(client_for(personas.clerk_a), library, "big.csv", b"a,b\n" + b"1,2\n" * 1000)
+    assert "ファイルが大きすぎます" in response.content.decode()
+    assert not ResourceVersion.objects.exists() and not Resource.objects.exists()

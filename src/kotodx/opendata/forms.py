@@ -108,6 +108,15 @@ class ResourceForm(forms.Form):
                 "file"
             ].label = "新しいファイル（検証に合格するまで、今のファイルが公開されたままです）"
 
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if upload is not None and upload.size > validation.MAX_BYTES:
+            raise ValidationError(
+                f"ファイルが大きすぎます（{upload.size / 1024 / 1024:.0f}MB）。"
+                f"{validation.MAX_BYTES // 1024 // 1024}MBまでにしてください。"
+            )
+        return upload
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not self.replace and not data.get("file") and not data.get("url"):

@@ -43,6 +43,8 @@ from typing import Any
 
 import frictionless
 
+from kotodx.core.numbers import municipal_check_digit, municipal_code_valid
+
 MAX_BYTES = 100 * 1024 * 1024
 PROGRESS_EVERY = 1000
 GUESS_THRESHOLD = 0.6
@@ -173,6 +175,7 @@ _SIGNATURES: list[tuple[bytes, str]] = [
     (b"{\\rtf", "リッチテキスト（RTF）ファイル"),
 ]
 _SPREADSHEETS = ("Excel", "LibreOffice Calc")
+_NOT_SHIFT_JIS = re.compile("[\x80\uf8f0-\uf8f3]")
 
 
 def _size(n: int) -> str:
@@ -266,6 +269,8 @@ def decode_csv(data: bytes) -> Decoded:
                 text = data.decode("cp932")
             except UnicodeDecodeError:
                 text = None
+            if text is not None and _NOT_SHIFT_JIS.search(text):
+                text = None  # bytes 0x80, 0xA0, 0xFD-0xFF: cp932 maps them, but no Shift_JIS text has them
             if _looks_like_euc_jp(data, text):
                 raise FileProblem(
                     "EUC-JPで保存されたファイルのようです。UTF-8 か Shift_JIS で保存してください。"
@@ -344,14 +349,7 @@ def _is_municipal(label: str) -> bool:
 # --- Cell checks frictionless cannot do ------------------------------------------------------------------
 
 
-def municipal_check_digit(five: str) -> str:
-    """The check digit of a 5-digit 全国地方公共団体コード (JIS X 0402): 13108 → 3, 13104 → 1."""
-    total = sum(int(d) * w for d, w in zip(five, (6, 5, 4, 3, 2), strict=True))
-    return str((11 - total % 11) % 10)
-
-
-def _is_valid_code(code: str) -> bool:
-    return len(code) == 6 and code.isascii() and code.isdigit() and municipal_check_digit(code[:5]) == code[5]
+_is_valid_code = municipal_code_valid
 
 
 def _municipal_problem(value: str) -> str | None:
@@ -373,13 +371,21 @@ def _municipal_problem(value: str) -> str | None:
     if re.fullmatch(r"\d{6}\.0+", folded) and _is_valid_code(folded[:6]):
         return message + f"小数点以下を付けず「{folded[:6]}」にしてください。"
     if len(folded) == 5 and folded.isascii() and folded.isdigit():
-        if _is_valid_code("0" + folded):
+        # Either the check digit is missing (13108 → 131083) or Excel dropped a leading 0 (92011 → 092011).
+        dropped = _is_valid_code("0" + folded)
+        five = 1 <= int(folded[:2]) <= 47  # starts with a prefecture's number
+        with_digit = f"「{folded}{municipal_check_digit(folded)}」"
+        if dropped and five:
+            return (
+                message + f"検査数字を付けた{with_digit}か、先頭の「0」が消えた「0{folded}」のどちらかです。"
+            )
+        if dropped:
             return (
                 message
-                + f"先頭の「0」が消えているようです（「0{folded}」）。"
-                + "Excelで開くと先頭の0が消えることがあります。"
+                + f"先頭の「0」が消えているようです（「0{folded}」）。Excelで開くと消えることがあります。"
             )
-        return message + f"5桁のコードなら、検査数字を付けた「{folded}{municipal_check_digit(folded)}」です。"
+        if five:
+            return message + f"5桁のコードなら、検査数字を付けた{with_digit}です。"
     return message
 
 
@@ -397,6 +403,19 @@ def _date_problem(value: str) -> str | None:
         else ""
     )
     return f"「{_show(value)}」は日付ではありません（例: 2021-06-14 または 2021/6/14）。{hint}"
+
+
+def _wide_number_problem(value: str, kind: str) -> str | None:
+    """Python (and so frictionless) reads full-width digits as numbers: "４００" is 400. A CSV for machines
+    must use ASCII digits, so these are reported here (other non-numbers are frictionless's type errors)."""
+    if value.isascii():
+        return None
+    try:
+        float(value)
+    except ValueError:
+        return None
+    what = "整数" if kind == "integer" else "数値"
+    return f"「{_show(value)}」は{what}ではありません。全角の数字や記号を半角にしてください。"
 
 
 def _number_hint(value: str) -> str:
@@ -654,9 +673,14 @@ class _Run:
             value = cells[c.index]
             if not value:
                 continue
-            message = (_municipal_problem(value) if c.municipal else None) or (
-                _date_problem(value) if c.date else None
-            )
+            if c.municipal:
+                message = _municipal_problem(value)
+            elif c.date:
+                message = _date_problem(value)
+            elif c.kind in ("number", "integer"):
+                message = _wide_number_problem(value, c.kind)
+            else:
+                message = None
             if message:
                 code = "municipal-code" if c.municipal else "type-error"
                 self.add(number, c.name, code, _prefix(number, c.name) + message)

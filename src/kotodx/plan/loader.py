@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from kotodx.core.fiscal import FiscalYear, WarekiError
-from kotodx.core.numbers import NumberError, parse_decimal
+from kotodx.core.numbers import NumberError, municipal_code_valid, parse_decimal
 
 
 class PlanFileError(ValueError):
@@ -195,7 +195,7 @@ class _Reader:
         if start and end and end < start:
             self.problem(self._line(p, "end_fy"), "終了年度が開始年度より前です。")
         muni_code = self.text(p, "municipality_code", "plan", required=False)
-        if muni_code and not _valid_municipality_code(muni_code):
+        if muni_code and not municipal_code_valid(muni_code):
             self.problem(
                 self._line(p, "municipality_code"),
                 f"全国地方公共団体コード「{muni_code}」が正しくありません（6桁、検査数字付き）。",
@@ -336,14 +336,6 @@ class _Reader:
             description=self.text(k, "description", kw, required=False),
             line=k.line,
         )
-
-
-def _valid_municipality_code(code: str) -> bool:
-    if not re.fullmatch(r"\d{6}", code):
-        return False
-    remainder = sum(int(d) * w for d, w in zip(code[:5], (6, 5, 4, 3, 2), strict=True)) % 11
-    check = 0 if remainder in (0, 1) else 11 - remainder
-    return int(code[5]) == check
 
 
 def read_plan_text(text: str) -> PlanData:
