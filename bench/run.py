@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -37,17 +38,21 @@ def main() -> None:
     kotodx = [sys.executable, "-m", "kotodx.cli"]
     subprocess.run([*kotodx, "migrate", "--noinput"], env=env, check=True, capture_output=True)
     subprocess.run([*kotodx, "loaddemo"], env=env, check=True, capture_output=True)
-    port = 8765
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     proc = subprocess.Popen(
         [*kotodx, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(300):
             try:
                 requests.get(base + "/healthz", timeout=1)
                 break
             except requests.ConnectionError:
+                if proc.poll() is not None:
+                    raise SystemExit("kotodx serve did not start") from None
                 time.sleep(0.2)
         s = requests.Session()
         home = s.get(base + "/", timeout=10).text

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "kotodx.core",
     "kotodx.plan",
     "kotodx.opendata",
+    "kotodx.eapply",
 ]
 
 MIDDLEWARE = [
@@ -258,6 +259,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# --- Mail (receipts to residents) ---------------------------------------------------------------
+EMAIL_BACKEND = os.environ.get("KOTODX_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("KOTODX_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("KOTODX_EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = os.environ.get("KOTODX_FROM_EMAIL", "noreply@city.koto.example")
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

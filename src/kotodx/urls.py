@@ -20,5 +20,6 @@ urlpatterns += i18n_patterns(
     path("", include("kotodx.core.urls")),
     path("", include("kotodx.plan.urls")),
     path("", include("kotodx.opendata.urls")),
+    path("", include("kotodx.eapply.urls")),
     prefix_default_language=False,
 )

@@ -46,6 +46,7 @@ STAFF = [
     ("it.officer", "情報 花子", "joho-system", ["it_officer"]),
     ("clerk.kosodate", "子育 一郎", "kosodate", ["dept_clerk"]),
     ("clerk.bosai", "防災 次郎", "bosai", ["dept_clerk"]),
+    ("clerk.hoiku", "保育 三子", "hoiku", ["dept_clerk"]),
     ("bukai", "部会 五郎", "kikaku", ["subcommittee"]),
     ("iin", "委員 三郎", "kikaku", ["committee"]),
     ("kansa", "監査 四郎", "kansa", ["auditor"]),

@@ -28,6 +28,7 @@ class Card:
 
 PUBLIC_CARDS = (
     Card(_("手続き・電子申請"), _("オンラインでできる手続きを探して、申請できます。"), "eapply:catalog"),
+    Card(_("申請の状況を確認"), _("受付番号とメールアドレスで、申請の状況を確認できます。"), "eapply:status"),
     Card(_("オープンデータ"), _("区が公開しているデータを検索・ダウンロードできます。"), "opendata:home"),
     Card(_("地図で見る"), _("施設や避難場所などを地図で確認できます。"), "gis:map"),
     Card(_("情報化推進プランの進捗"), _("計画の指標と毎年度の取組状況を公表しています。"), "plan:public"),
@@ -49,6 +50,24 @@ STAFF_CARDS = (
         _("個別施策の年度の進捗を作成・確認・審査・承認します。"),
         "plan:staff_home",
         "plan.view_internal_progress",
+    ),
+    Card(
+        _("電子申請の処理"),
+        _("担当部署に届いた申請を確認し、審査・補正依頼・承認をします。"),
+        "eapply:staff_queue",
+        "eapply.process_submission",
+    ),
+    Card(
+        _("手続きと申請フォーム"),
+        _("手続きの案内と申請フォームを作成・公開します（プログラム不要）。"),
+        "eapply:staff_procedures",
+        "eapply.build_form",
+    ),
+    Card(
+        _("オープンデータの管理"),
+        _("データセットを作成し、ファイルを検証して公開します。"),
+        "opendata:home",
+        "opendata.add_dataset",
     ),
     Card(
         _("監査ログ"),

@@ -55,6 +55,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "opendata.change_dataset",
         "opendata.publish_dataset",
         "opendata.delete_dataset",
+        "eapply.view_procedure",
+        "eapply.add_procedure",
+        "eapply.change_procedure",
+        "eapply.build_form",
+        "eapply.process_submission",
     ],
     IT_OFFICER.code: [
         "core.view_auditentry",
@@ -70,6 +75,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "opendata.change_dataset",
         "opendata.publish_dataset",
         "opendata.delete_dataset",
+        "eapply.view_procedure",
+        "eapply.add_procedure",
+        "eapply.change_procedure",
+        "eapply.build_form",
+        "eapply.process_submission",
     ],
     DEPT_CLERK.code: [
         "core.view_department",
@@ -79,6 +89,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "opendata.add_dataset",
         "opendata.change_dataset",
         "opendata.publish_dataset",
+        "eapply.view_procedure",
+        "eapply.add_procedure",
+        "eapply.change_procedure",
+        "eapply.build_form",
+        "eapply.process_submission",
     ],
     SUBCOMMITTEE.code: [
         "core.view_department",
@@ -97,6 +112,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_all_jobs",
         "plan.view_internal_progress",
         "opendata.view_dataset",
+        "eapply.view_procedure",
     ],
 }
 

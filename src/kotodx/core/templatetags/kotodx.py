@@ -53,3 +53,10 @@ def fiscal_year(value: dt.date | dt.datetime | None) -> str:
 def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
     """mapping[key] in a template ("" when missing)."""
     return mapping.get(key, "") if mapping else ""
+
+
+@register.simple_tag
+def error_text(field: BoundField, error: str) -> str:
+    """An error for the error summary: named by its field unless the message already says which."""
+    label = str(field.label)
+    return error if label and label in error else f"{label}: {error}"

@@ -1,0 +1,493 @@
+"""Every write of e-application, atomic and audited: procedures and form versions (the no-code builder),
+residents' submissions (save, resume, submit exactly once), staff processing, retention."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from kotodx.core.fiscal import FiscalYear
+from kotodx.core.models import User
+from kotodx.core.selectors import is_ward_wide
+from kotodx.core.services import audit_record, model_snapshot
+from kotodx.core.uploads import check_upload
+from kotodx.eapply import formdef
+from kotodx.eapply.models import FormVersion, Procedure, Submission, SubmissionEvent, SubmissionFile, Webhook
+
+log = logging.getLogger(__name__)
+Status = Submission.Status
+REF_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 8/B, 2/Z)
+
+
+# --- Who may do what ---------------------------------------------------------------------------------
+
+
+def can_manage(user: User, procedure: Procedure | None = None, department_id: int | None = None) -> bool:
+    if not user.is_authenticated or not user.has_perm("eapply.build_form"):
+        return False
+    dept = procedure.department_id if procedure is not None else department_id
+    return is_ward_wide(user) or (user.department_id is not None and user.department_id == dept)
+
+
+def can_process(user: User, submission: Submission) -> bool:
+    """Clerks of the procedure's department process it; the IT division sees all (no other department)."""
+    if not user.is_authenticated or not user.has_perm("eapply.process_submission"):
+        return False
+    return is_ward_wide(user) or (
+        user.department_id is not None and user.department_id == submission.procedure.department_id
+    )
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise PermissionDenied(message)
+
+
+# --- Procedures and forms (the builder) --------------------------------------------------------------
+
+
+@transaction.atomic
+def procedure_save(*, procedure: Procedure | None, data: dict[str, Any], actor: User | None) -> Procedure:
+    if actor is not None:
+        dept = data.get("department")
+        _require(
+            can_manage(actor, procedure, dept.pk if dept is not None else None),
+            "この手続きを編集できるのは、担当部署の職員と情報システム課です。",
+        )
+    before = None if procedure is None else model_snapshot(procedure)
+    obj = procedure or Procedure()
+    for key, value in data.items():
+        setattr(obj, key, value)
+    obj.full_clean()
+    obj.save()
+    after = model_snapshot(obj)
+    if before is None:
+        audit_record(actor=actor, action="create", target=obj, after=after)
+    elif before != after:
+        audit_record(actor=actor, action="update", target=obj, before=before, after=after)
+    return obj
+
+
+@transaction.atomic
+def form_save_draft(*, procedure: Procedure, definition: Any, actor: User | None) -> FormVersion:
+    """Validate a definition and keep it as the procedure's draft (the published version is untouched)."""
+    if actor is not None:
+        _require(
+            can_manage(actor, procedure),
+            "この手続きのフォームを編集できるのは、担当部署の職員と情報システム課です。",
+        )
+    normalised = formdef.validate_definition(definition)
+    draft = procedure.versions.filter(status=FormVersion.Status.DRAFT).first()
+    if draft is None:
+        number = (procedure.versions.aggregate(m=Max("number"))["m"] or 0) + 1
+        draft = FormVersion.objects.create(
+            procedure=procedure, number=number, definition=normalised, created_by=actor
+        )
+        audit_record(actor=actor, action="create", target=draft, after={"definition": normalised})
+    elif draft.definition != normalised:
+        before = draft.definition
+        draft.definition = normalised
+        draft.save(update_fields=["definition"])
+        audit_record(
+            actor=actor,
+            action="update",
+            target=draft,
+            before={"definition": before},
+            after={"definition": normalised},
+        )
+    return draft
+
+
+@transaction.atomic
+def form_publish(*, procedure: Procedure, actor: User | None) -> FormVersion:
+    """The draft becomes the published version; residents who started on the old one keep it."""
+    if actor is not None:
+        _require(
+            can_manage(actor, procedure) and actor.has_perm("eapply.build_form"),
+            "フォームを公開できるのは、担当部署の職員と情報システム課です。",
+        )
+    draft = procedure.versions.select_for_update().filter(status=FormVersion.Status.DRAFT).first()
+    if draft is None:
+        raise ValidationError("公開する作成中の版がありません。")
+    formdef.validate_definition(draft.definition)
+    procedure.versions.filter(status=FormVersion.Status.PUBLISHED).update(status=FormVersion.Status.RETIRED)
+    draft.status = FormVersion.Status.PUBLISHED
+    draft.published_at = timezone.now()
+    draft.save(update_fields=["status", "published_at"])
+    audit_record(actor=actor, action="update", target=draft, note=f"第{draft.number}版を公開")
+    return draft
+
+
+# --- Residents' submissions ------------------------------------------------------------------------
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def submission_for_key(key: str) -> Submission | None:
+    return (
+        Submission.objects.select_related("procedure", "version").filter(resume_key_hash=_hash(key)).first()
+    )
+
+
+@transaction.atomic
+def submission_start(*, procedure: Procedure) -> tuple[Submission, str]:
+    """A new, empty application on the published version; returns it and its resume key (shown once)."""
+    version = procedure.published_version
+    if version is None or not procedure.is_public:
+        raise ValidationError("この手続きは現在オンラインで申請できません。")
+    key = secrets.token_urlsafe(24)
+    submission = Submission.objects.create(procedure=procedure, version=version, resume_key_hash=_hash(key))
+    return submission, key
+
+
+def new_resume_key(submission: Submission) -> str:
+    key = secrets.token_urlsafe(24)
+    Submission.objects.filter(pk=submission.pk).update(resume_key_hash=_hash(key))
+    return key
+
+
+@transaction.atomic
+def submission_save_page(
+    *, submission: Submission, page_id: str, answers: dict[str, Any], uploads: dict[str, Any]
+) -> Submission:
+    """Keep one page's answers (and files). Only while the applicant may edit."""
+    fresh = Submission.objects.select_for_update().select_related("version").get(pk=submission.pk)
+    if not fresh.is_editable_by_applicant:
+        raise ValidationError("この申請はすでに送信されています。変更はできません。")
+    for name, upload in uploads.items():
+        upload.seek(0)
+        checked = check_upload(upload)  # again, here: what is stored must have been checked by the service
+        upload_name = (getattr(upload, "name", "") or f"file.{checked.kind.extension}")[-200:]
+        stored = SubmissionFile(
+            submission=fresh,
+            field=name,
+            original_name=upload_name,
+            content_type=checked.kind.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+        )
+        stored.file.save(
+            f"{checked.sha256[:20]}.{checked.kind.extension}", ContentFile(checked.data), save=False
+        )
+        stored.save()
+        answers[name] = {
+            **(answers.get(name) or {}),
+            "file_id": stored.pk,
+            "name": upload_name,
+            "size": checked.size,
+        }
+    fresh.answers = formdef.merge_page(fresh.version.definition, fresh.answers, page_id, answers)
+    fresh.save(update_fields=["answers", "updated_at"])
+    return fresh
+
+
+def _reference_number() -> str:
+    fy = FiscalYear.current()
+    era = fy.era.letter + str(fy.era.year_of(fy.year))
+    body = "".join(secrets.choice(REF_ALPHABET) for _ in range(8))
+    return f"{era}-{body[:4]}-{body[4:]}"
+
+
+def _applicant(definition: dict[str, Any], answers: dict[str, Any]) -> tuple[str, str]:
+    email = next(
+        (
+            str(answers[f["id"]])
+            for p in definition["pages"]
+            for f in p["fields"]
+            if f["type"] == "email" and answers.get(f["id"])
+        ),
+        "",
+    )
+    name = next((str(answers[k]) for k in ("name", "applicant_name", "shimei") if answers.get(k)), "")
+    return name[:100], email[:254]
+
+
+@transaction.atomic
+def submission_submit(*, submission: Submission, base_url: str = "") -> Submission:
+    """Submit exactly once: a second click finds it already submitted and returns it unchanged. The
+    reference number is given only inside the transaction that stores the submission."""
+    fresh = (
+        Submission.objects.select_for_update().select_related("procedure", "version").get(pk=submission.pk)
+    )
+    if fresh.status not in (Status.DRAFT, Status.CORRECTION):
+        return fresh
+    missing = formdef.missing_pages(fresh.version.definition, fresh.answers)
+    if missing:
+        raise ValidationError("まだ回答していない必須の質問があります。")
+    resubmission = fresh.status == Status.CORRECTION
+    fresh.applicant_name, fresh.applicant_email = _applicant(fresh.version.definition, fresh.answers)
+    if not resubmission:
+        fresh.submitted_at = timezone.now()
+        fresh.purge_after = timezone.localdate() + timedelta(days=fresh.procedure.retention_days)
+        for _ in range(5):
+            fresh.reference_number = _reference_number()
+            if not Submission.objects.filter(reference_number=fresh.reference_number).exists():
+                break
+    old_status = fresh.status
+    fresh.status = Status.RECEIVED
+    try:
+        with transaction.atomic():
+            fresh.save()
+    except IntegrityError:  # two identical random numbers at the same instant: draw again once
+        fresh.reference_number = _reference_number()
+        fresh.save()
+    SubmissionEvent.objects.create(
+        submission=fresh,
+        from_status=old_status,
+        to_status=Status.RECEIVED,
+        kind=SubmissionEvent.Kind.RESUBMITTED if resubmission else SubmissionEvent.Kind.SUBMITTED,
+        visible_to_applicant=True,
+    )
+    audit_record(
+        actor=None,
+        action="create" if not resubmission else "update",
+        target=fresh,
+        target_repr=f"申請 {fresh.reference_number}（{fresh.procedure.name}）",
+        after={"status": fresh.status, "version": fresh.version.number},
+        note="区民による申請",
+    )
+    ref, email, name = fresh.reference_number, fresh.applicant_email, fresh.procedure.name
+    transaction.on_commit(lambda: _send_receipt(ref or "", email, name, base_url, resubmission))
+    transaction.on_commit(lambda: _notify_webhooks(fresh.pk, "submission.received"))
+    return fresh
+
+
+def _send_receipt(reference: str, email: str, procedure: str, base_url: str, resubmission: bool) -> None:
+    if not email:
+        return
+    status_url = base_url.rstrip("/") + reverse("eapply:status") if base_url else ""
+    what = "補正後の申請" if resubmission else "申請"
+    body = (
+        f"{procedure}の{what}を受け付けました。\n\n受付番号: {reference}\n\n"
+        f"申請の状況は、受付番号とこのメールアドレスで確認できます。\n{status_url}\n\n江東区"
+    )
+    try:
+        send_mail(
+            f"【江東区】{procedure} 受付のお知らせ（{reference}）", body, settings.DEFAULT_FROM_EMAIL, [email]
+        )
+    except Exception:  # the submission is stored; a failed mail must not undo or hide it
+        log.exception("receipt mail for %s failed", reference)
+
+
+# --- Staff processing --------------------------------------------------------------------------------
+
+TRANSITIONS: dict[str, set[str]] = {
+    Status.RECEIVED: {Status.REVIEWING, Status.CORRECTION, Status.REJECTED},
+    Status.REVIEWING: {Status.CORRECTION, Status.APPROVED, Status.REJECTED},
+    Status.CORRECTION: {Status.REVIEWING, Status.REJECTED},
+    Status.APPROVED: {Status.COMPLETED},
+    Status.REJECTED: set(),
+    Status.COMPLETED: set(),
+}
+
+
+def allowed_statuses(submission: Submission) -> list[str]:
+    return [s for s in Status.values if s in TRANSITIONS.get(submission.status, set())]
+
+
+@transaction.atomic
+def submission_transition(
+    *, submission: Submission, to_status: str, comment: str, actor: User, base_url: str = ""
+) -> tuple[Submission, str | None]:
+    """Move a submission on. A correction request (補正依頼) needs a comment for the applicant and returns
+    a fresh resume key for the link mailed to them."""
+    fresh = Submission.objects.select_for_update().select_related("procedure").get(pk=submission.pk)
+    _require(can_process(actor, fresh), "この申請を処理できるのは、担当部署の職員です。")
+    if to_status not in TRANSITIONS.get(fresh.status, set()):
+        target = Status(to_status).label if to_status in Status.values else to_status
+        raise ValidationError(f"「{fresh.get_status_display()}」の申請を「{target}」にはできません。")
+    comment = comment.strip()
+    if to_status in (Status.CORRECTION, Status.REJECTED) and not comment:
+        raise ValidationError({"comment": "申請者に伝える理由（直してほしい点）を入力してください。"})
+    old = fresh.status
+    fresh.status = to_status
+    fresh.save(update_fields=["status", "updated_at"])
+    kind = SubmissionEvent.Kind.CORRECTION if to_status == Status.CORRECTION else SubmissionEvent.Kind.STATUS
+    SubmissionEvent.objects.create(
+        submission=fresh,
+        kind=kind,
+        from_status=old,
+        to_status=to_status,
+        comment=comment,
+        actor=actor,
+        visible_to_applicant=to_status != Status.REVIEWING,
+    )
+    audit_record(
+        actor=actor,
+        action="update",
+        target=fresh,
+        before={"status": old},
+        after={"status": to_status},
+        note=comment[:200],
+    )
+    key = None
+    if to_status == Status.CORRECTION:
+        key = new_resume_key(fresh)
+        link = base_url.rstrip("/") + reverse("eapply:resume", args=[key]) if base_url else ""
+        ref, email, name = fresh.reference_number, fresh.applicant_email, fresh.procedure.name
+        transaction.on_commit(
+            lambda: _mail(
+                email,
+                f"【江東区】{name} 補正のお願い（{ref}）",
+                f"申請（受付番号 {ref}）について、次の点の補正をお願いします。\n\n{comment}\n\n"
+                f"次のリンクから申請内容を直して、もう一度送信してください。\n{link}\n\n江東区",
+            )
+        )
+    elif to_status in (Status.APPROVED, Status.REJECTED, Status.COMPLETED):
+        ref, email, name = fresh.reference_number, fresh.applicant_email, fresh.procedure.name
+        label = Status(to_status).label
+        transaction.on_commit(
+            lambda: _mail(
+                email,
+                f"【江東区】{name} {label}のお知らせ（{ref}）",
+                f"申請（受付番号 {ref}）は「{label}」になりました。\n\n{comment}\n\n江東区",
+            )
+        )
+    transaction.on_commit(lambda: _notify_webhooks(fresh.pk, "submission.status_changed"))
+    return fresh, key
+
+
+def _mail(to: str, subject: str, body: str) -> None:
+    if not to:
+        return
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    except Exception:
+        log.exception("mail to applicant failed: %s", subject)
+
+
+@transaction.atomic
+def submission_assign(*, submission: Submission, assignee: User | None, actor: User) -> Submission:
+    fresh = Submission.objects.select_for_update().select_related("procedure").get(pk=submission.pk)
+    _require(can_process(actor, fresh), "この申請を処理できるのは、担当部署の職員です。")
+    if assignee is not None and not can_process(assignee, fresh):
+        raise ValidationError("担当者には、この手続きを担当する部署の職員を選んでください。")
+    before = fresh.assigned_to_id
+    fresh.assigned_to = assignee
+    fresh.save(update_fields=["assigned_to", "updated_at"])
+    SubmissionEvent.objects.create(
+        submission=fresh,
+        kind=SubmissionEvent.Kind.ASSIGNED,
+        actor=actor,
+        comment=str(assignee) if assignee else "（担当なし）",
+    )
+    audit_record(
+        actor=actor,
+        action="update",
+        target=fresh,
+        before={"assigned_to": before},
+        after={"assigned_to": fresh.assigned_to_id},
+    )
+    return fresh
+
+
+@transaction.atomic
+def submission_comment(*, submission: Submission, comment: str, actor: User) -> SubmissionEvent:
+    _require(can_process(actor, submission), "この申請を処理できるのは、担当部署の職員です。")
+    if not comment.strip():
+        raise ValidationError({"comment": "メモを入力してください。"})
+    event = SubmissionEvent.objects.create(
+        submission=submission, kind=SubmissionEvent.Kind.COMMENT, comment=comment.strip(), actor=actor
+    )
+    audit_record(actor=actor, action="create", target=event, after={"comment": comment.strip()})
+    return event
+
+
+def submission_viewed(*, submission: Submission, actor: User, what: str = "申請内容の閲覧") -> None:
+    """Reading a resident's personal data is audited (architecture §6)."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="view",
+            target=submission,
+            target_repr=f"申請 {submission.reference_number}（{submission.procedure.name}）",
+            note=what,
+        )
+
+
+# --- Retention ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def purge_expired(*, today: Any = None) -> list[str]:
+    """Delete submissions past their retention period (files too) and log what was removed."""
+    today = today or timezone.localdate()
+    expired = list(
+        Submission.objects.select_for_update().filter(purge_after__lt=today).select_related("procedure")
+    )
+    removed = []
+    for s in expired:
+        for f in s.files.all():
+            f.file.delete(save=False)
+        removed.append(s.reference_number or str(s.pk))
+        audit_record(
+            actor=None,
+            action="delete",
+            target=s,
+            target_repr=f"申請 {s.reference_number}（{s.procedure.name}）",
+            note=f"保存期間（{s.procedure.retention_days}日）の経過による削除",
+        )
+        s.delete()
+    abandoned = Submission.objects.filter(
+        status=Status.DRAFT, updated_at__lt=timezone.now() - timedelta(days=30)
+    )
+    for s in abandoned:
+        for f in s.files.all():
+            f.file.delete(save=False)
+    n_abandoned = abandoned.count()
+    if n_abandoned:
+        abandoned.delete()
+        audit_record(
+            actor=None,
+            action="delete",
+            target_type="eapply.submission",
+            target_repr=f"送信されずに30日たった入力中の申請 {n_abandoned}件",
+            note="保存期間による削除",
+        )
+    return removed
+
+
+# --- Webhooks ----------------------------------------------------------------------------------------
+
+
+def _notify_webhooks(submission_id: Any, event: str) -> None:
+    from kotodx.eapply.tasks import deliver_webhook
+
+    submission = Submission.objects.select_related("procedure").get(pk=submission_id)
+    for hook in Webhook.objects.filter(department_id=submission.procedure.department_id, active=True):
+        deliver_webhook(hook.pk, str(submission_id), event)
+
+
+def webhook_payload(submission: Submission, event: str) -> bytes:
+    """What a webhook receives: no answers (personal data stays behind the authenticated API)."""
+    return json.dumps(
+        {
+            "event": event,
+            "submission": str(submission.pk),
+            "reference_number": submission.reference_number,
+            "procedure": submission.procedure.slug,
+            "status": submission.status,
+            "api": reverse("api:eapply_submission", args=[submission.pk]),
+        },
+        ensure_ascii=False,
+    ).encode()
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

@@ -1,0 +1,220 @@
+"""Resident pages of e-application: the procedure catalog, filling a form page by page, check your
+answers, submit, save-and-resume links, and the status check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kotodx.eapply import formdef, selectors, services
+from kotodx.eapply.forms import StatusCheckForm
+from kotodx.eapply.models import Procedure, Submission
+
+SESSION_KEY = "eapply_submissions"  # submission id → resume key, for this browser
+
+
+def catalog(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    category = request.GET.get("category", "")
+    if category not in Procedure.Category.values:
+        category = ""
+    return render(
+        request,
+        "eapply/catalog.html",
+        {
+            "procedures": selectors.procedure_search(q, category),
+            "q": q,
+            "category": category,
+            "categories": Procedure.Category.choices,
+        },
+    )
+
+
+def procedure_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    procedure = get_object_or_404(Procedure.objects.select_related("department"), slug=slug, is_public=True)
+    return render(request, "eapply/procedure.html", {"procedure": procedure, "online": procedure.is_online})
+
+
+def _remember(request: HttpRequest, submission: Submission, key: str) -> None:
+    keys = dict(request.session.get(SESSION_KEY, {}))
+    keys[str(submission.pk)] = key
+    request.session[SESSION_KEY] = keys
+
+
+def _own(request: HttpRequest, submission_id: Any) -> tuple[Submission, str]:
+    """The applicant's own submission: this browser must hold its resume key."""
+    key = request.session.get(SESSION_KEY, {}).get(str(submission_id))
+    submission = services.submission_for_key(key) if key else None
+    if submission is None or str(submission.pk) != str(submission_id):
+        raise Http404
+    return submission, key
+
+
+@require_POST
+def start(request: HttpRequest, slug: str) -> HttpResponse:
+    procedure = get_object_or_404(Procedure, slug=slug, is_public=True)
+    try:
+        submission, key = services.submission_start(procedure=procedure)
+    except ValidationError:
+        raise Http404 from None
+    _remember(request, submission, key)
+    first = formdef.visible_pages(submission.version.definition, {})[0]["id"]
+    return redirect("eapply:page", submission_id=submission.pk, page_id=first)
+
+
+def resume(request: HttpRequest, key: str) -> HttpResponse:
+    submission = services.submission_for_key(key)
+    if submission is None or not submission.is_editable_by_applicant:
+        return render(request, "eapply/resume_invalid.html", status=404)
+    _remember(request, submission, key)
+    return redirect("eapply:check", submission_id=submission.pk)
+
+
+def _pages(submission: Submission) -> list[dict[str, Any]]:
+    return formdef.visible_pages(submission.version.definition, submission.answers)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def page(request: HttpRequest, submission_id: Any, page_id: str) -> HttpResponse:
+    submission, key = _own(request, submission_id)
+    if not submission.is_editable_by_applicant:
+        return redirect("eapply:done", submission_id=submission.pk)
+    definition = submission.version.definition
+    pages = _pages(submission)
+    ids = [p["id"] for p in pages]
+    if page_id not in ids:
+        raise Http404
+    current = pages[ids.index(page_id)]
+    data = request.POST if request.method == "POST" else None
+    form = formdef.page_form(
+        definition, page_id, submission.answers, data=data, files=request.FILES if data is not None else None
+    )
+    # 追加 / 削除 of a repeating group item: the form renumbers and shows the page again without errors.
+    if data is not None and not getattr(form, "group_action", None) and form.is_valid():
+        answers, uploads = formdef.page_answers(form)
+        try:
+            submission = services.submission_save_page(
+                submission=submission, page_id=page_id, answers=answers, uploads=uploads
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            pages = _pages(submission)
+            ids = [p["id"] for p in pages]
+            if (
+                request.GET.get("return") == "check"
+                or page_id not in ids
+                or ids.index(page_id) == len(ids) - 1
+            ):
+                return redirect("eapply:check", submission_id=submission.pk)
+            return redirect("eapply:page", submission_id=submission.pk, page_id=ids[ids.index(page_id) + 1])
+    index = ids.index(page_id)
+    return render(
+        request,
+        "eapply/page.html",
+        {
+            "submission": submission,
+            "procedure": submission.procedure,
+            "page": current,
+            "form": form,
+            "step": index + 1,
+            "steps": len(ids),
+            "previous": ids[index - 1] if index else None,
+            "resume_url": request.build_absolute_uri(reverse("eapply:resume", args=[key])),
+            "title": definition.get("title") or submission.procedure.name,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest, submission_id: Any) -> HttpResponse:
+    submission, _key = _own(request, submission_id)
+    if not submission.is_editable_by_applicant:
+        return redirect("eapply:done", submission_id=submission.pk)
+    definition = submission.version.definition
+    missing = formdef.missing_pages(definition, submission.answers)
+    error = ""
+    if request.method == "POST":
+        try:
+            submission = services.submission_submit(
+                submission=submission, base_url=request.build_absolute_uri("/")
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            return redirect("eapply:done", submission_id=submission.pk)
+    return render(
+        request,
+        "eapply/check.html",
+        {
+            "submission": submission,
+            "procedure": submission.procedure,
+            "summary": formdef.summary(definition, submission.answers),
+            "missing": missing,
+            "error": error,
+            "correction": submission.events.filter(kind="correction").last()
+            if submission.status == Submission.Status.CORRECTION
+            else None,
+        },
+    )
+
+
+def done(request: HttpRequest, submission_id: Any) -> HttpResponse:
+    submission, _key = _own(request, submission_id)
+    if submission.is_editable_by_applicant:
+        return redirect("eapply:check", submission_id=submission.pk)
+    return render(request, "eapply/done.html", {"submission": submission, "procedure": submission.procedure})
+
+
+STATUS_LIMIT = 10  # look-ups per address per 10 minutes: guessing reference numbers does not scale
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    form = StatusCheckForm(request.POST or None)
+    found = None
+    limited = False
+    if request.method == "POST":
+        bucket = f"eapply-status:{request.META.get('REMOTE_ADDR', '')}"
+        tries = cache.get_or_set(bucket, 0, timeout=600) or 0
+        if tries >= STATUS_LIMIT:
+            limited = True
+        else:
+            try:
+                cache.incr(bucket)
+            except ValueError:
+                cache.set(bucket, 1, timeout=600)
+            if form.is_valid():
+                found = (
+                    Submission.objects.select_related("procedure")
+                    .filter(
+                        reference_number__iexact=form.cleaned_data["reference_number"],
+                        applicant_email__iexact=form.cleaned_data["email"],
+                    )
+                    .exclude(status=Submission.Status.DRAFT)
+                    .first()
+                )
+                if found is None:
+                    form.add_error(None, "受付番号とメールアドレスの組み合わせに一致する申請はありません。")
+    response = render(
+        request,
+        "eapply/status.html",
+        {
+            "form": form,
+            "found": found,
+            "limited": limited,
+            "events": found.events.filter(visible_to_applicant=True) if found else [],
+        },
+        status=429 if limited else 200,
+    )
+    return response
