@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
 from django.template import Context, Engine
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
 from kotodx.core.fiscal import format_both, format_wareki
 from kotodx.eapply import formdef
@@ -95,8 +96,16 @@ DEFN: dict[str, Any] = {
             "title": "お勤め先",
             "show_if": {"field": "works", "equals": True},
             "fields": [
-                {"id": "work_days", "type": "number", "label": "週の勤務日数", "required": True, "integer": True,
-                 "min": 1, "max": 7, "unit": "日"},  # fmt: skip
+                {
+                    "id": "work_days",
+                    "type": "number",
+                    "label": "週の勤務日数",
+                    "required": True,
+                    "integer": True,
+                    "min": 1,
+                    "max": 7,
+                    "unit": "日",
+                },
             ],
         },
         {
@@ -110,8 +119,13 @@ DEFN: dict[str, Any] = {
                     "required": True,
                     "show_if": {"field": "status", "equals": "other"},
                 },
-                {"id": "student_info", "type": "info", "label": "学生の方へ", "text": "学生証の写しを用意してください。",
-                 "show_if": {"field": "status", "equals": "student"}},  # fmt: skip
+                {
+                    "id": "student_info",
+                    "type": "info",
+                    "label": "学生の方へ",
+                    "text": "学生証の写しを用意してください。",
+                    "show_if": {"field": "status", "equals": "student"},
+                },
                 {"id": "note", "type": "textarea", "label": "連絡事項", "max_length": 20},
             ],
         },
@@ -125,11 +139,17 @@ def defn() -> dict[str, Any]:
 
 
 def one_page(*fields: dict[str, Any]) -> dict[str, Any]:
-    return validate_definition({"title": "テスト", "pages": [{"id": "p", "title": "ページ", "fields": list(fields)}]})
+    return validate_definition(
+        {"title": "テスト", "pages": [{"id": "p", "title": "ページ", "fields": list(fields)}]}
+    )
 
 
-def submit(fields: list[dict[str, Any]] | dict[str, Any], data: dict[str, Any], files: Any = None,
-           answers: dict[str, Any] | None = None) -> formdef.PageForm:  # fmt: skip
+def submit(
+    fields: list[dict[str, Any]] | dict[str, Any],
+    data: dict[str, Any],
+    files: Any = None,
+    answers: dict[str, Any] | None = None,
+) -> formdef.PageForm:
     d = one_page(*(fields if isinstance(fields, list) else [fields]))
     return page_form(d, "p", answers or {}, data=data, files=files)
 
@@ -187,15 +207,33 @@ def upload(name: str, content: bytes, content_type: str = "application/pdf") -> 
 
 def test_field_types_have_japanese_labels():
     assert set(FIELD_TYPES) == {
-        "text", "textarea", "number", "date", "select", "radio", "checkboxes", "yesno", "email", "phone",
-        "postal_code", "address", "file", "group", "info",
-    }  # fmt: skip
+        "text",
+        "textarea",
+        "number",
+        "date",
+        "select",
+        "radio",
+        "checkboxes",
+        "yesno",
+        "email",
+        "phone",
+        "postal_code",
+        "address",
+        "file",
+        "group",
+        "info",
+    }
     assert all(any("\u3040" <= ch <= "\u9fff" for ch in label) for label in FIELD_TYPES.values())
 
 
 TEXT = {"id": "name", "type": "text", "label": "氏名", "required": True, "max_length": 10}
-KANA = {"id": "kana", "type": "text", "label": "フリガナ", "pattern": "^[ァ-ヶー　 ]+$",
-        "pattern_message": "全角カタカナで入力してください。"}  # fmt: skip
+KANA = {
+    "id": "kana",
+    "type": "text",
+    "label": "フリガナ",
+    "pattern": "^[ァ-ヶー　 ]+$",
+    "pattern_message": "全角カタカナで入力してください。",
+}
 
 
 def test_text_required_and_length_messages_name_the_field():
@@ -234,17 +272,29 @@ def test_textarea_keeps_lines_and_counts_them_once():
 
 
 def test_optional_fields_left_empty_are_none():
-    form = submit([{"id": "note", "type": "text", "label": "備考"},
-                   {"id": "age", "type": "number", "label": "年齢"},
-                   {"id": "ok", "type": "yesno", "label": "同意"},
-                   {"id": "when", "type": "date", "label": "日付"},
-                   {"id": "tags", "type": "checkboxes", "label": "分類", "choices": [{"value": "a", "label": "A"}]}],
-                  {})  # fmt: skip
+    form = submit(
+        [
+            {"id": "note", "type": "text", "label": "備考"},
+            {"id": "age", "type": "number", "label": "年齢"},
+            {"id": "ok", "type": "yesno", "label": "同意"},
+            {"id": "when", "type": "date", "label": "日付"},
+            {"id": "tags", "type": "checkboxes", "label": "分類", "choices": [{"value": "a", "label": "A"}]},
+        ],
+        {},
+    )
     assert form.is_valid(), form.errors
     assert page_answers(form)[0] == {"note": None, "age": None, "ok": None, "when": None, "tags": []}
 
 
-NUMBER = {"id": "copies", "type": "number", "label": "通数", "integer": True, "min": 1, "max": 10, "unit": "通"}
+NUMBER = {
+    "id": "copies",
+    "type": "number",
+    "label": "通数",
+    "integer": True,
+    "min": 1,
+    "max": 10,
+    "unit": "通",
+}
 
 
 @pytest.mark.parametrize(("text", "value"), [("3", 3), ("３", 3), ("１０", 10), (" 1 ", 1), ("3.0", 3)])
@@ -271,7 +321,10 @@ def test_decimal_number_with_separators_and_one_sided_range():
     assert answer(spec, "1,234.5") == 1234.5
     assert answer(spec, "１２．５") == 12.5
     assert error(spec, "−1") == "面積は0以上の数で入力してください。"
-    assert error({"id": "t", "type": "number", "label": "温度", "max": 40}, "41") == "温度は40以下の数で入力してください。"
+    assert (
+        error({"id": "t", "type": "number", "label": "温度", "max": 40}, "41")
+        == "温度は40以下の数で入力してください。"
+    )
 
 
 DATE = {"id": "birth", "type": "date", "label": "生年月日", "required": True, "max_date": "today"}
@@ -313,12 +366,21 @@ def test_date_refuses_impossible_dates(text, part):
 
 def test_date_max_today_refuses_tomorrow():
     tomorrow = today() + dt.timedelta(days=1)
-    assert error(DATE, tomorrow.isoformat()) == f"生年月日は{format_both(today())}以前の日付を入力してください。"
+    assert (
+        error(DATE, tomorrow.isoformat()) == f"生年月日は{format_both(today())}以前の日付を入力してください。"
+    )
     assert answer(DATE, format_wareki(today())) == today().isoformat()
 
 
 def test_date_relative_range_rule():
-    spec = {"id": "pickup", "type": "date", "label": "収集日", "required": True, "min_date": "+7d", "max_date": "+60d"}
+    spec = {
+        "id": "pickup",
+        "type": "date",
+        "label": "収集日",
+        "required": True,
+        "min_date": "+7d",
+        "max_date": "+60d",
+    }
     first, last = today() + dt.timedelta(days=7), today() + dt.timedelta(days=60)
     expected = f"収集日は{format_both(first)}から{format_both(last)}までの日付を入力してください。"
     assert error(spec, (first - dt.timedelta(days=1)).isoformat()) == expected
@@ -329,7 +391,10 @@ def test_date_relative_range_rule():
 
 def test_date_absolute_min_and_relative_units():
     spec = {"id": "d", "type": "date", "label": "日付", "min_date": "2020-01-01"}
-    assert error(spec, "令和元年12月31日") == f"日付は{format_both(dt.date(2020, 1, 1))}以降の日付を入力してください。"
+    assert (
+        error(spec, "令和元年12月31日")
+        == f"日付は{format_both(dt.date(2020, 1, 1))}以降の日付を入力してください。"
+    )
     base = dt.date(2024, 1, 31)
     assert formdef.resolve_date_rule("+1m", base) == dt.date(2024, 2, 29)
     assert formdef.resolve_date_rule("-1y", dt.date(2024, 2, 29)) == dt.date(2023, 2, 28)
@@ -339,7 +404,11 @@ def test_date_absolute_min_and_relative_units():
         formdef.resolve_date_rule("next week", base)
 
 
-CHOICES = [{"value": "a", "label": "りんご"}, {"value": "b", "label": "みかん"}, {"value": "c", "label": "ぶどう"}]
+CHOICES = [
+    {"value": "a", "label": "りんご"},
+    {"value": "b", "label": "みかん"},
+    {"value": "c", "label": "ぶどう"},
+]
 
 
 @pytest.mark.parametrize("ftype", ["select", "radio"])
@@ -351,8 +420,15 @@ def test_single_choice(ftype):
 
 
 def test_checkboxes_min_max_and_order():
-    spec = {"id": "fruits", "type": "checkboxes", "label": "果物", "required": True, "choices": CHOICES,
-            "min_selected": 2, "max_selected": 2}  # fmt: skip
+    spec = {
+        "id": "fruits",
+        "type": "checkboxes",
+        "label": "果物",
+        "required": True,
+        "choices": CHOICES,
+        "min_selected": 2,
+        "max_selected": 2,
+    }
     assert answer(spec, ["c", "a"]) == ["a", "c"]  # in the order of the choices
     assert error(spec, []) == "果物を1つ以上選んでください。"
     assert error(spec, ["a"]) == "果物は2個以上選んでください。"
@@ -404,7 +480,8 @@ def test_phone_accepts_japanese_numbers(text, stored):
 
 
 @pytest.mark.parametrize(
-    "text", ["1234-5678", "03-1234-567", "090-1234-567", "031234567890", "03-12-34-5678", "電話", "00-1234-5678"]
+    "text",
+    ["1234-5678", "03-1234-567", "090-1234-567", "031234567890", "03-12-34-5678", "電話", "00-1234-5678"],
 )
 def test_phone_refuses(text):
     assert error(PHONE, text).startswith("電話番号は市外局番から、数字10桁または11桁で入力してください。")
@@ -413,7 +490,9 @@ def test_phone_refuses(text):
 POSTAL = {"id": "zip", "type": "postal_code", "label": "郵便番号", "required": True}
 
 
-@pytest.mark.parametrize("text", ["135-8383", "1358383", "〒135-8383", "〒 135-8383", "１３５－８３８３", "135ー8383"])
+@pytest.mark.parametrize(
+    "text", ["135-8383", "1358383", "〒135-8383", "〒 135-8383", "１３５－８３８３", "135ー8383"]
+)
 def test_postal_code_is_stored_with_a_hyphen(text):
     assert answer(POSTAL, text) == "135-8383"
 
@@ -441,7 +520,9 @@ def test_address_town_from_the_list_plus_banchi():
     optional = {**ADDRESS, "required": False}
     form = submit(optional, {"addr_0": "豊洲三丁目", "addr_1": ""})
     assert form.is_valid() and page_answers(form)[0]["addr"] == {"town": "豊洲三丁目", "detail": ""}
-    assert submit(optional, {"addr_0": "", "addr_1": "1-2-3"}).errors["addr"] == ["住所の町丁目を選んでください。"]
+    assert submit(optional, {"addr_0": "", "addr_1": "1-2-3"}).errors["addr"] == [
+        "住所の町丁目を選んでください。"
+    ]
 
 
 def test_towns_are_kotos_town_list_with_attribution():
@@ -458,17 +539,24 @@ def test_towns_are_kotos_town_list_with_attribution():
 
 # --- files ---------------------------------------------------------------------------------------------
 
-FILE = {"id": "cert", "type": "file", "label": "証明書", "required": True, "accept": ["pdf", "png"], "max_mb": 1}
+FILE = {
+    "id": "cert",
+    "type": "file",
+    "label": "証明書",
+    "required": True,
+    "accept": ["pdf", "png"],
+    "max_mb": 1,
+}
 
 
-def send_file(spec: dict[str, Any], f: SimpleUploadedFile | None, answers: dict[str, Any] | None = None,
-              data: dict[str, Any] | None = None) -> formdef.PageForm:  # fmt: skip
-    files = QueryDict(mutable=True)
-    multi = files  # a MultiValueDict as request.FILES is
-    if f is not None:
-        multi = type(files)(mutable=True)
-        multi.appendlist(spec["id"], f)  # type: ignore[arg-type]
-    return submit(spec, data or {}, files=multi, answers=answers)
+def send_file(
+    spec: dict[str, Any],
+    f: SimpleUploadedFile | None,
+    answers: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> formdef.PageForm:
+    files = MultiValueDict({spec["id"]: [f]} if f is not None else {})  # as request.FILES is
+    return submit(spec, data or {}, files=files, answers=answers)
 
 
 def test_file_accepts_a_real_pdf_and_png():
@@ -488,7 +576,12 @@ def test_file_accepts_a_real_pdf_and_png():
 
 @pytest.mark.parametrize(
     ("name", "content"),
-    [("shomei.pdf", exe_bytes()), ("setup.exe", exe_bytes()), ("shomei.pdf", zip_bytes()), ("photo.png", b"")],
+    [
+        ("shomei.pdf", exe_bytes()),
+        ("setup.exe", exe_bytes()),
+        ("shomei.pdf", zip_bytes()),
+        ("photo.png", b""),
+    ],
 )
 def test_file_refuses_by_content_not_name(name, content):
     form = send_file(FILE, upload(name, content))
@@ -522,7 +615,9 @@ def test_file_required_kept_and_withdrawn():
     optional = {**FILE, "required": False}
     form = send_file(optional, None, answers={"cert": stored}, data={"cert-clear": "on"})
     assert form.is_valid() and page_answers(form)[0] == {"cert": None}
-    form = send_file(FILE, None, answers={"cert": stored}, data={"cert-clear": "on"})  # required: cannot withdraw
+    form = send_file(
+        FILE, None, answers={"cert": stored}, data={"cert-clear": "on"}
+    )  # required: cannot withdraw
     assert form.is_valid() and page_answers(form)[0] == {"cert": stored}
 
 
@@ -563,10 +658,18 @@ def test_page_show_if(defn):
 
 def test_prune_after_an_earlier_answer_changes(defn):
     answers = {
-        "name": "花子", "works": True, "employer": "江東商事", "status": "other", "work_days": 5,
-        "other_detail": "自営", "note": "よろしく", "unknown_key": 1,
-        "kids": [{"kid_name": "太郎", "kid_birth": "2020-05-01", "in_nursery": False, "nursery": "ひまわり園"}],
-    }  # fmt: skip
+        "name": "花子",
+        "works": True,
+        "employer": "江東商事",
+        "status": "other",
+        "work_days": 5,
+        "other_detail": "自営",
+        "note": "よろしく",
+        "unknown_key": 1,
+        "kids": [
+            {"kid_name": "太郎", "kid_birth": "2020-05-01", "in_nursery": False, "nursery": "ひまわり園"}
+        ],
+    }
     kept = prune(defn, answers)
     assert kept["employer"] == "江東商事" and kept["work_days"] == 5 and kept["other_detail"] == "自営"
     assert "unknown_key" not in kept
@@ -613,29 +716,45 @@ def kid(i: int, name: str, birth: str = "2021-04-01", **extra: str) -> dict[str,
 def test_group_fields_are_named_per_item(defn):
     form = page_form(defn, "family", {})
     assert form.group_counts == {"kids": 1}
-    assert list(form.fields) == ["kids__0__kid_name", "kids__0__kid_birth", "kids__0__in_nursery", "kids__0__nursery"]
-    stored = {"kids": [{"kid_name": "太郎", "kid_birth": "2020-05-01"}, {"kid_name": "花", "kid_birth": "2022-01-02"}]}
+    assert list(form.fields) == [
+        "kids__0__kid_name",
+        "kids__0__kid_birth",
+        "kids__0__in_nursery",
+        "kids__0__nursery",
+    ]
+    stored = {
+        "kids": [
+            {"kid_name": "太郎", "kid_birth": "2020-05-01"},
+            {"kid_name": "花", "kid_birth": "2022-01-02"},
+        ]
+    }
     form = page_form(defn, "family", stored)
     assert form.group_counts == {"kids": 2}
     assert form.initial["kids__1__kid_name"] == "花" and form.initial["kids__1__kid_birth"] == "2022年1月2日"
     assert page_form(defn, "family", stored, group_counts={"kids": 3}).group_counts == {"kids": 3}
-    assert page_form(defn, "family", stored, group_counts={"kids": 9}).group_counts == {"kids": 3}  # max_items
+    assert page_form(defn, "family", stored, group_counts={"kids": 9}).group_counts == {
+        "kids": 3
+    }  # max_items
     assert page_form(defn, "family", {}, group_counts={"kids": 0}).group_counts == {"kids": 1}  # min_items
 
 
 def test_group_values_as_a_list_of_dicts(defn):
-    data = {"kids__count": "2"} | kid(0, "太郎", "令和2年5月1日", in_nursery="yes", nursery="ひまわり園") | kid(
-        1, "花", "２０２２年１月２日", in_nursery="no", nursery="ignored"
+    data = (
+        {"kids__count": "2"}
+        | kid(0, "太郎", "令和2年5月1日", in_nursery="yes", nursery="ひまわり園")
+        | kid(1, "花", "２０２２年１月２日", in_nursery="no", nursery="ignored")
     )
     form = page_form(defn, "family", {}, data=data)
     assert form.is_valid(), form.errors
     assert page_answers(form) == (
-        {"kids": [
-            {"kid_name": "太郎", "kid_birth": "2020-05-01", "in_nursery": True, "nursery": "ひまわり園"},
-            {"kid_name": "花", "kid_birth": "2022-01-02", "in_nursery": False},
-        ]},
+        {
+            "kids": [
+                {"kid_name": "太郎", "kid_birth": "2020-05-01", "in_nursery": True, "nursery": "ひまわり園"},
+                {"kid_name": "花", "kid_birth": "2022-01-02", "in_nursery": False},
+            ]
+        },
         {},
-    )  # fmt: skip
+    )
 
 
 def test_group_errors_name_the_item(defn):
@@ -649,7 +768,9 @@ def test_group_errors_name_the_item(defn):
 
 
 def test_group_blank_extra_items_are_ignored_but_min_items_are_required(defn):
-    form = page_form(defn, "family", {}, data={"kids__count": "3"} | kid(0, "太郎") | {"kids__2__kid_name": ""})
+    form = page_form(
+        defn, "family", {}, data={"kids__count": "3"} | kid(0, "太郎") | {"kids__2__kid_name": ""}
+    )
     assert form.is_valid(), form.errors
     assert [k["kid_name"] for k in page_answers(form)[0]["kids"]] == ["太郎"]
     form = page_form(defn, "family", {}, data={"kids__count": "1"})
@@ -669,9 +790,12 @@ def test_group_add_button(defn):
 
 def test_group_remove_button_renumbers_the_rest(defn):
     data = QueryDict(mutable=True)
-    for key, value in ({"kids__count": "3", "_remove": "kids:1"} | kid(0, "太郎") | kid(1, "次郎") | kid(
-        2, "三郎", "2023-03-03", in_nursery="yes", nursery="あおぞら園"
-    )).items():
+    for key, value in (
+        {"kids__count": "3", "_remove": "kids:1"}
+        | kid(0, "太郎")
+        | kid(1, "次郎")
+        | kid(2, "三郎", "2023-03-03", in_nursery="yes", nursery="あおぞら園")
+    ).items():
         data[key] = value
     form = page_form(defn, "family", {}, data=data)
     assert form.group_action == ("remove", "kids", "1")
@@ -697,8 +821,16 @@ def test_group_count_without_the_hidden_input_is_taken_from_the_names(defn):
 
 
 def test_optional_group_may_be_empty():
-    d = one_page({"id": "items", "type": "group", "label": "品目", "required": False, "counter": "点",
-                  "fields": [{"id": "item", "type": "text", "label": "品名", "required": True}]})  # fmt: skip
+    d = one_page(
+        {
+            "id": "items",
+            "type": "group",
+            "label": "品目",
+            "required": False,
+            "counter": "点",
+            "fields": [{"id": "item", "type": "text", "label": "品名", "required": True}],
+        }
+    )
     assert d["pages"][0]["fields"][0]["min_items"] == 0
     form = page_form(d, "p", {}, data={"items__count": "1", "items__0__item": ""})
     assert form.is_valid() and page_answers(form)[0] == {"items": []}
@@ -721,16 +853,26 @@ def test_summary_texts():
         {"id": "doc", "type": "file", "label": "書類"},
         {"id": "empty", "type": "text", "label": "未回答"},
         {"id": "info", "type": "info", "label": "説明", "text": "…"},
-        KIDS_GROUP,
+    )
+    d = validate_definition(
+        d | {"pages": [*d["pages"], {"id": "kids", "title": "子", "fields": [KIDS_GROUP]}]}
     )
     answers = {
-        "birth": "2024-04-01", "agree": True, "fruit": "b", "fruits": ["a", "c"], "copies": 1200,
-        "zip": "135-8383", "addr": {"town": "東陽四丁目", "detail": "11-28"},
-        "doc": {"name": "shomei.pdf", "size": 1536 * 1024}, "empty": None,
-        "kids": [{"kid_name": "太郎", "kid_birth": "2019-05-01", "in_nursery": True, "nursery": "ひまわり園"},
-                 {"kid_name": "花", "kid_birth": "2022-01-02", "in_nursery": False}],
-    }  # fmt: skip
-    [section] = summary(d, answers)
+        "birth": "2024-04-01",
+        "agree": True,
+        "fruit": "b",
+        "fruits": ["a", "c"],
+        "copies": 1200,
+        "zip": "135-8383",
+        "addr": {"town": "東陽四丁目", "detail": "11-28"},
+        "doc": {"name": "shomei.pdf", "size": 1536 * 1024},
+        "empty": None,
+        "kids": [
+            {"kid_name": "太郎", "kid_birth": "2019-05-01", "in_nursery": True, "nursery": "ひまわり園"},
+            {"kid_name": "花", "kid_birth": "2022-01-02", "in_nursery": False},
+        ],
+    }
+    section, kids_section = summary(d, answers)
     assert section["page_id"] == "p" and section["title"] == "ページ"
     texts = {item["field_id"]: item["text"] for item in section["items"]}
     assert texts == {
@@ -742,9 +884,12 @@ def test_summary_texts():
         "zip": "〒135-8383",
         "addr": "江東区東陽四丁目11-28",
         "doc": "shomei.pdf (1.5MB)",
-        "kids": "1人目: 氏名: 太郎 / 生年月日: 2019年5月1日（令和元年5月1日） / 在園: はい / 園名: ひまわり園\n"
-        "2人目: 氏名: 花 / 生年月日: 2022年1月2日（令和4年1月2日） / 在園: いいえ",
     }
+    assert kids_section["page_id"] == "kids"
+    assert kids_section["items"][0]["text"] == (
+        "1人目: 氏名: 太郎 / 生年月日: 2019年5月1日（令和元年5月1日） / 在園: はい / 園名: ひまわり園\n"
+        "2人目: 氏名: 花 / 生年月日: 2022年1月2日（令和4年1月2日） / 在園: いいえ"
+    )
     assert [item["label"] for item in section["items"]][:2] == ["生年月日", "同意"]
 
 
@@ -767,13 +912,22 @@ def test_columns_and_row_flatten_groups(defn):
         ("kids__0__in_nursery", "お子さん1_在園"),
         ("kids__0__nursery", "お子さん1_園名"),
     ]
-    assert cols[12:] == [("kids__2__nursery", "お子さん3_園名"), ("work_days", "週の勤務日数"),
-                         ("other_detail", "その他の内容"), ("note", "連絡事項")]  # fmt: skip
+    assert cols[15:] == [
+        ("kids__2__nursery", "お子さん3_園名"),
+        ("work_days", "週の勤務日数"),
+        ("other_detail", "その他の内容"),
+        ("note", "連絡事項"),
+    ]
     answers = {
-        "name": "花子", "works": True, "employer": "江東商事", "work_days": 5,
-        "kids": [{"kid_name": "太郎", "kid_birth": "2020-05-01", "in_nursery": True, "nursery": "ひまわり園"},
-                 {"kid_name": "花", "kid_birth": "2022-01-02", "in_nursery": False, "nursery": "stale"}],
-    }  # fmt: skip
+        "name": "花子",
+        "works": True,
+        "employer": "江東商事",
+        "work_days": 5,
+        "kids": [
+            {"kid_name": "太郎", "kid_birth": "2020-05-01", "in_nursery": True, "nursery": "ひまわり園"},
+            {"kid_name": "花", "kid_birth": "2022-01-02", "in_nursery": False, "nursery": "stale"},
+        ],
+    }
     values = row(defn, answers)
     assert len(values) == len(cols)
     by_key = dict(zip([k for k, _ in cols], values, strict=True))
@@ -793,8 +947,13 @@ def test_validate_fills_defaults_and_is_idempotent(defn):
     kids = defn["pages"][1]["fields"][0]
     assert kids["counter"] == "人" and kids["required"] is True
     assert defn["pages"][3]["fields"][2]["max_length"] == 20
-    d = one_page({"id": "f", "type": "file", "label": "書類"}, {"id": "t", "type": "textarea", "label": "本文"})
-    assert d["pages"][0]["fields"][0]["accept"] == ["pdf", "png", "jpeg"] and d["pages"][0]["fields"][0]["max_mb"] == 10
+    d = one_page(
+        {"id": "f", "type": "file", "label": "書類"}, {"id": "t", "type": "textarea", "label": "本文"}
+    )
+    assert (
+        d["pages"][0]["fields"][0]["accept"] == ["pdf", "png", "jpeg"]
+        and d["pages"][0]["fields"][0]["max_mb"] == 10
+    )
     assert d["pages"][0]["fields"][1]["max_length"] == 2000
     assert validate_definition(copy.deepcopy(defn)) == defn
 
@@ -815,84 +974,170 @@ def field_at(d: dict[str, Any], page: int, index: int) -> dict[str, Any]:
 def test_problem_names_page_field_and_id():
     def change(d: dict[str, Any]) -> None:
         d["pages"][1]["title"] = "お子さん"
-        d["pages"][1]["fields"][:0] = [{"id": "intro", "type": "info", "label": "はじめに", "text": "…"},
-                                       {"id": "count", "type": "number", "label": "人数"}]  # fmt: skip
+        d["pages"][1]["fields"][:0] = [
+            {"id": "intro", "type": "info", "label": "はじめに", "text": "…"},
+            {"id": "count", "type": "number", "label": "人数"},
+        ]
         d["pages"][1]["fields"].append({"id": "birth", "type": "calendar", "label": "誕生日"})
-        d["pages"][1]["fields"][2], d["pages"][1]["fields"][3] = d["pages"][1]["fields"][3], d["pages"][1]["fields"][2]
+        d["pages"][1]["fields"][2], d["pages"][1]["fields"][3] = (
+            d["pages"][1]["fields"][3],
+            d["pages"][1]["fields"][2],
+        )
 
     [problem] = broken(change)
-    assert problem.startswith("2ページ目「お子さん」の3番目の項目（id: birth）: 項目の種類（type）「calendar」はありません")
+    assert problem.startswith(
+        "2ページ目「お子さん」の3番目の項目（id: birth）: 項目の種類（type）「calendar」はありません"
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda d: field_at(d, 0, 0).update(type="signature"),
-         "1ページ目「あなたについて」の1番目の項目（id: name）: 項目の種類（type）「signature」はありません"),
-        (lambda d: field_at(d, 0, 3).update(id="name"),
-         "1ページ目「あなたについて」の4番目の項目（id: name）: 項目のid「name」が重複しています"),
-        (lambda d: field_at(d, 1, 0)["fields"][0].update(id="works"),
-         "2ページ目「ご家族」の1番目の項目（id: kids）の1番目の項目（id: works）: 項目のid「works」が重複しています"),
+        (
+            lambda d: field_at(d, 0, 0).update(type="signature"),
+            "1ページ目「あなたについて」の1番目の項目（id: name）: "
+            "項目の種類（type）「signature」はありません",
+        ),
+        (
+            lambda d: field_at(d, 0, 3).update(id="name"),
+            "1ページ目「あなたについて」の4番目の項目（id: name）: 項目のid「name」が重複しています",
+        ),
+        (
+            lambda d: field_at(d, 1, 0)["fields"][0].update(id="works"),
+            "2ページ目「ご家族」の1番目の項目（id: kids）の1番目の項目（id: works）: "
+            "項目のid「works」が重複しています",
+        ),
         (lambda d: field_at(d, 0, 0).update(id="Name"), "（id: Name）: 項目のid「Name」は使えません"),
         (lambda d: field_at(d, 0, 0).update(id="first__name"), "項目のid「first__name」は使えません"),
         (lambda d: field_at(d, 0, 0).update(id="1st"), "項目のid「1st」は使えません"),
-        (lambda d: d["pages"][1].update(id="about"), "2ページ目「ご家族」: ページのid「about」が重複しています"),
-        (lambda d: field_at(d, 0, 2)["show_if"].update(field="nothing"),
-         "（id: employer）: 表示条件の項目「nothing」はこのフォームにありません。"),
-        (lambda d: field_at(d, 0, 2)["show_if"].update(field="note"),
-         "（id: employer）: 表示条件の項目「note」は後のページ（4ページ目）にあります。"),
-        (lambda d: field_at(d, 0, 2)["show_if"].update(field="status"),
-         "（id: employer）: 表示条件の項目「status」はこの項目より後"),
-        (lambda d: d["pages"][2]["show_if"].update(field="work_days"),
-         "3ページ目「お勤め先」: ページの表示条件に、同じページの項目「work_days」は使えません。"),
-        (lambda d: d["pages"][0].update(show_if={"field": "note", "equals": "x"}),
-         "1ページ目「あなたについて」: 表示条件の項目「note」は後のページ（4ページ目）にあります。"),
-        (lambda d: field_at(d, 0, 2)["show_if"].update(equals="yes"),
-         "（id: employer）: 表示条件の値 \"yes\" ははい／いいえの項目なので true か false にしてください。"),
-        (lambda d: field_at(d, 3, 0)["show_if"].update(equals="unknown"),
-         "（id: other_detail）: 表示条件の値 \"unknown\" は項目「status」の選択肢の value（student、retired、other）にありません。"),
-        (lambda d: field_at(d, 3, 0).update(show_if={"field": "status"}),
-         "表示条件（show_if）には equals・in・not_empty のどれか1つだけを書いてください。"),
-        (lambda d: field_at(d, 3, 0).update(show_if={"field": "kid_name", "not_empty": True}),
-         "表示条件の項目「kid_name」は繰り返しのまとまり「kids」の中にあるため"),
-        (lambda d: field_at(d, 3, 0).update(show_if={"field": "kids", "not_empty": True}),
-         "表示条件の項目「kids」は繰り返しのまとまり（お子さん・品目など）なので条件に使えません。"),
+        (
+            lambda d: d["pages"][1].update(id="about"),
+            "2ページ目「ご家族」: ページのid「about」が重複しています",
+        ),
+        (
+            lambda d: field_at(d, 0, 2)["show_if"].update(field="nothing"),
+            "（id: employer）: 表示条件の項目「nothing」はこのフォームにありません。",
+        ),
+        (
+            lambda d: field_at(d, 0, 2)["show_if"].update(field="note"),
+            "（id: employer）: 表示条件の項目「note」は後のページ（4ページ目）にあります。",
+        ),
+        (
+            lambda d: field_at(d, 0, 2)["show_if"].update(field="status"),
+            "（id: employer）: 表示条件の項目「status」はこの項目より後",
+        ),
+        (
+            lambda d: d["pages"][2]["show_if"].update(field="work_days"),
+            "3ページ目「お勤め先」: ページの表示条件に、同じページの項目「work_days」は使えません。",
+        ),
+        (
+            lambda d: d["pages"][0].update(show_if={"field": "note", "equals": "x"}),
+            "1ページ目「あなたについて」: 表示条件の項目「note」は後のページ（4ページ目）にあります。",
+        ),
+        (
+            lambda d: field_at(d, 0, 2)["show_if"].update(equals="yes"),
+            '（id: employer）: 表示条件の値 "yes" ははい／いいえの項目なので true か false にしてください。',
+        ),
+        (
+            lambda d: field_at(d, 3, 0)["show_if"].update(equals="unknown"),
+            '（id: other_detail）: 表示条件の値 "unknown" は'
+            "項目「status」の選択肢の value（student、retired、other）にありません。",
+        ),
+        (
+            lambda d: field_at(d, 3, 0).update(show_if={"field": "status"}),
+            "表示条件（show_if）には equals・in・not_empty のどれか1つだけを書いてください。",
+        ),
+        (
+            lambda d: field_at(d, 3, 0).update(show_if={"field": "kid_name", "not_empty": True}),
+            "表示条件の項目「kid_name」は繰り返しのまとまり「kids」の中にあるため",
+        ),
+        (
+            lambda d: field_at(d, 3, 0).update(show_if={"field": "kids", "not_empty": True}),
+            "表示条件の項目「kids」は繰り返しのまとまり（お子さん・品目など）なので条件に使えません。",
+        ),
         (lambda d: field_at(d, 0, 3).pop("choices"), "（id: status）: 選択肢（choices）がありません。"),
-        (lambda d: field_at(d, 0, 3).update(choices=[{"value": "a", "label": "A"}, {"value": "a", "label": "B"}]),
-         "選択肢の value「a」が重複しています。"),
-        (lambda d: field_at(d, 0, 3)["choices"].append({"value": "x"}), "4番目の選択肢の label がありません。"),
-        (lambda d: field_at(d, 2, 0).update(min=10, max=1),
-         "3ページ目「お勤め先」の1番目の項目（id: work_days）: min（10）が max（1）より大きくなっています。"),
-        (lambda d: field_at(d, 0, 0).update(min_length=20), "min_length（20）が max_length（10）より大きくなっています。"),
-        (lambda d: field_at(d, 1, 0).update(min_items=4), "min_items（4）が max_items（3）より大きくなっています。"),
-        (lambda d: field_at(d, 0, 0).update(pattern="[0-9"), "（id: name）: pattern の正規表現「[0-9」に誤りがあります"),
-        (lambda d: field_at(d, 1, 0)["fields"].append(copy.deepcopy(KIDS_GROUP) | {"id": "inner"}),
-         "（id: kids）の5番目の項目（id: inner）: 繰り返しのまとまり（group）の中に、さらに group は置けません。"),
-        (lambda d: field_at(d, 1, 0)["fields"].append({"id": "photo", "type": "file", "label": "写真"}),
-         "（id: photo）: 繰り返しのまとまり（group）の中にファイル項目は置けません。"),
-        (lambda d: d["pages"][1]["fields"].append({"id": "photo", "type": "file", "label": "写真"}),
-         "2ページ目「ご家族」: 繰り返しのまとまり（group）があるページにはファイル項目を置けません"),
+        (
+            lambda d: field_at(d, 0, 3).update(
+                choices=[{"value": "a", "label": "A"}, {"value": "a", "label": "B"}]
+            ),
+            "選択肢の value「a」が重複しています。",
+        ),
+        (
+            lambda d: field_at(d, 0, 3)["choices"].append({"value": "x"}),
+            "4番目の選択肢の label がありません。",
+        ),
+        (
+            lambda d: field_at(d, 2, 0).update(min=10, max=1),
+            "3ページ目「お勤め先」の1番目の項目（id: work_days）: "
+            "min（10）が max（1）より大きくなっています。",
+        ),
+        (
+            lambda d: field_at(d, 0, 0).update(min_length=20),
+            "min_length（20）が max_length（10）より大きくなっています。",
+        ),
+        (
+            lambda d: field_at(d, 1, 0).update(min_items=4),
+            "min_items（4）が max_items（3）より大きくなっています。",
+        ),
+        (
+            lambda d: field_at(d, 0, 0).update(pattern="[0-9"),
+            "（id: name）: pattern の正規表現「[0-9」に誤りがあります",
+        ),
+        (
+            lambda d: field_at(d, 1, 0)["fields"].append(copy.deepcopy(KIDS_GROUP) | {"id": "inner"}),
+            "（id: kids）の5番目の項目（id: inner）: "
+            "繰り返しのまとまり（group）の中に、さらに group は置けません。",
+        ),
+        (
+            lambda d: field_at(d, 1, 0)["fields"].append({"id": "photo", "type": "file", "label": "写真"}),
+            "（id: photo）: 繰り返しのまとまり（group）の中にファイル項目は置けません。",
+        ),
+        (
+            lambda d: d["pages"][1]["fields"].append({"id": "photo", "type": "file", "label": "写真"}),
+            "2ページ目「ご家族」: 繰り返しのまとまり（group）があるページにはファイル項目を置けません",
+        ),
         (lambda d: field_at(d, 0, 0).update(requred=True), "（id: name）: 「requred」という設定はありません"),
         (lambda d: field_at(d, 0, 0).pop("label"), "（id: name）: 項目の名前（label）がありません。"),
         (lambda d: field_at(d, 0, 0).update(required="yes"), "required は true か false にしてください。"),
-        (lambda d: d["pages"][3]["fields"].append({"id": "doc", "type": "file", "label": "書類", "accept": ["exe"]}),
-         "（id: doc）: ファイルの種類「exe」は受け付けられません"),
-        (lambda d: d["pages"][3]["fields"].append({"id": "doc", "type": "file", "label": "書類", "max_mb": 500}),
-         "max_mb は0より大きく20以下の数にしてください。"),
-        (lambda d: d["pages"][3]["fields"].append({"id": "when", "type": "date", "label": "日", "min_date": "tomorrow"}),
-         "（id: when）: min_date「tomorrow」は読めません。"),
-        (lambda d: d["pages"][3]["fields"].append(
-            {"id": "when", "type": "date", "label": "日", "min_date": "+10d", "max_date": "today"}),
-         "min_date（+10d）が max_date（today）より後になっています。"),
-        (lambda d: d["pages"][3]["fields"].append(
-            {"id": "c", "type": "checkboxes", "label": "選択", "choices": CHOICES, "min_selected": 4}),
-         "min_selected（4）が選択肢の数（3）より大きくなっています。"),
-        (lambda d: d["pages"][3].update(fields=[]), "4ページ目「そのほか」: 項目（fields）が1つもありません。"),
+        (
+            lambda d: d["pages"][3]["fields"].append(
+                {"id": "doc", "type": "file", "label": "書類", "accept": ["exe"]}
+            ),
+            "（id: doc）: ファイルの種類「exe」は受け付けられません",
+        ),
+        (
+            lambda d: d["pages"][3]["fields"].append(
+                {"id": "doc", "type": "file", "label": "書類", "max_mb": 500}
+            ),
+            "max_mb は0より大きく20以下の数にしてください。",
+        ),
+        (
+            lambda d: d["pages"][3]["fields"].append(
+                {"id": "when", "type": "date", "label": "日", "min_date": "tomorrow"}
+            ),
+            "（id: when）: min_date「tomorrow」は読めません。",
+        ),
+        (
+            lambda d: d["pages"][3]["fields"].append(
+                {"id": "when", "type": "date", "label": "日", "min_date": "+10d", "max_date": "today"}
+            ),
+            "min_date（+10d）が max_date（today）より後になっています。",
+        ),
+        (
+            lambda d: d["pages"][3]["fields"].append(
+                {"id": "c", "type": "checkboxes", "label": "選択", "choices": CHOICES, "min_selected": 4}
+            ),
+            "min_selected（4）が選択肢の数（3）より大きくなっています。",
+        ),
+        (
+            lambda d: d["pages"][3].update(fields=[]),
+            "4ページ目「そのほか」: 項目（fields）が1つもありません。",
+        ),
         (lambda d: d.pop("title"), "フォーム全体: フォームの名前（title）がありません。"),
         (lambda d: d.update(pages=[]), "フォーム全体: ページ（pages）が1つもありません。"),
         (lambda d: d["pages"][0].pop("title"), "1ページ目: ページの見出し（title）がありません。"),
     ],
-)  # fmt: skip
+)
 def test_validate_definition_rejects(change, expected):
     problems = broken(change)
     assert any(expected in p for p in problems), problems
@@ -912,8 +1157,13 @@ def test_validate_definition_lists_every_problem():
 
 
 def test_validate_definition_rejects_non_objects():
-    for bad in (None, [], "text", {"title": "t", "pages": ["p"]}, {"title": "t", "pages": [{"id": "p", "title": "P",
-                                                                                            "fields": [1]}]}):  # fmt: skip
+    for bad in (
+        None,
+        [],
+        "text",
+        {"title": "t", "pages": ["p"]},
+        {"title": "t", "pages": [{"id": "p", "title": "P", "fields": [1]}]},
+    ):
         with pytest.raises(DefinitionError):
             validate_definition(bad)
 
@@ -938,13 +1188,22 @@ def test_parse_definition_json_validates_and_reports_duplicate_keys():
     assert parse_definition_json("\ufeff" + good) == validate_definition(copy.deepcopy(DEFN))
     with pytest.raises(DefinitionError) as info:
         parse_definition_json('{"title": "申請", "title": "二重", "pages": []}')
-    assert info.value.problems[0] == "JSON: 同じオブジェクトの中にキー「title」が2回あります（後の値だけが使われます）。"
+    assert (
+        info.value.problems[0]
+        == "JSON: 同じオブジェクトの中にキー「title」が2回あります（後の値だけが使われます）。"
+    )
     assert "フォーム全体: ページ（pages）が1つもありません。" in info.value.problems
 
 
-# --- the shipped demo forms ----------------------------------------------------------------------------------
+# --- the shipped demo forms -------------------------------------------------------------------------
 
-DEMO_FILES = ["hoiku-riyou.json", "jidou-teate-genkyo.json", "sodai-gomi.json", "juminhyo.json", "risai-shomei.json"]
+DEMO_FILES = [
+    "hoiku-riyou.json",
+    "jidou-teate-genkyo.json",
+    "sodai-gomi.json",
+    "juminhyo.json",
+    "risai-shomei.json",
+]
 
 
 def _all_fields(d: dict[str, Any]) -> list[dict[str, Any]]:
@@ -999,13 +1258,28 @@ def test_demo_sodai_gomi_filled_in():
     d = parse_definition_json((formdef.FORMS_DIR / "sodai-gomi.json").read_text(encoding="utf-8"))
     answers: dict[str, Any] = {}
     posts = {
-        "applicant": {"applicant_name": "江東 花子", "applicant_kana": "コウトウ ハナコ", "phone": "０３－１２３４－５６７８",
-                      "email": "hanako@example.jp"},
-        "place": {"pickup_address_0": "東陽四丁目", "pickup_address_1": "11-28", "building": "apartment", "floor": "５"},
-        "items": {"items__count": "2", "items__0__item_kind": "sofa", "items__0__item_count": "1",
-                  "items__1__item_kind": "other", "items__1__item_other": "ベビーカー", "items__1__item_count": "１"},
+        "applicant": {
+            "applicant_name": "江東 花子",
+            "applicant_kana": "コウトウ ハナコ",
+            "phone": "０３－１２３４－５６７８",
+            "email": "hanako@example.jp",
+        },
+        "place": {
+            "pickup_address_0": "東陽四丁目",
+            "pickup_address_1": "11-28",
+            "building": "apartment",
+            "floor": "５",
+        },
+        "items": {
+            "items__count": "2",
+            "items__0__item_kind": "sofa",
+            "items__0__item_count": "1",
+            "items__1__item_kind": "other",
+            "items__1__item_other": "ベビーカー",
+            "items__1__item_count": "１",
+        },
         "date": {"collection_date": format_wareki(today() + dt.timedelta(days=10))},
-    }  # fmt: skip
+    }
     for page_id, data in posts.items():
         form = page_form(d, page_id, answers, data=data)
         assert form.is_valid(), (page_id, form.errors)
@@ -1014,12 +1288,15 @@ def test_demo_sodai_gomi_filled_in():
     texts = {i["field_id"]: i["text"] for s in summary(d, answers) for i in s["items"]}
     assert texts["pickup_address"] == "江東区東陽四丁目11-28"
     assert texts["floor"] == "5階"
-    assert texts["items"] == "1点目: 品目: ソファ / 数量: 1個\n2点目: 品目: その他 / 品目名: ベビーカー / 数量: 1個"
+    assert (
+        texts["items"]
+        == "1点目: 品目: ソファ / 数量: 1個\n2点目: 品目: その他 / 品目名: ベビーカー / 数量: 1個"
+    )
     assert texts["phone"] == "03-1234-5678"
     assert len(row(d, answers)) == len(columns(d))
 
 
-# --- the template ----------------------------------------------------------------------------------------------
+# --- the template ----------------------------------------------------------------------------------
 
 
 def render(form: formdef.PageForm, **context: Any) -> str:
@@ -1040,7 +1317,10 @@ def test_template_fieldsets_hints_and_errors(defn):
     html = render(page_form(d, "p", {}))
     assert '<p class="hint" id="id_birth_hint">例: 令和6年4月1日</p>' in html
     assert 'aria-describedby="id_birth_hint"' in html
-    assert '<label for="id_addr_0">町丁目</label>' in html and '<label for="id_addr_1">番地・建物名・部屋番号</label>' in html
+    assert (
+        '<label for="id_addr_0">町丁目</label>' in html
+        and '<label for="id_addr_1">番地・建物名・部屋番号</label>' in html
+    )
     assert '<option value="東陽四丁目">東陽四丁目</option>' in html
     assert "<legend>住所" in html
 
@@ -1049,7 +1329,10 @@ def test_template_group_buttons_and_escaping(defn):
     html = render(page_form(defn, "family", {"kids": [{"kid_name": "<script>alert(1)</script>"}, {}]}))
     assert '<input type="hidden" name="kids__count" value="2">' in html
     assert "<legend>お子さん（1人目）</legend>" in html and "<legend>お子さん（2人目）</legend>" in html
-    assert '<button type="submit" name="_add" value="kids" class="button button-secondary">もう1人追加する</button>' in html
+    assert (
+        '<button type="submit" name="_add" value="kids" class="button button-secondary">'
+        "もう1人追加する</button>" in html
+    )
     assert 'name="_remove" value="kids:1"' in html and "お子さん（2人目）を削除する" in html
     assert 'data-show-if-field="kids__0__in_nursery" data-show-if-value="yes"' in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
@@ -1061,11 +1344,125 @@ def test_template_group_buttons_and_escaping(defn):
 
 
 def test_template_info_blocks_and_existing_files():
-    d = one_page({"id": "intro", "type": "info", "label": "はじめに", "text": "1行目\n<b>2行目</b>"},
-                 dict(FILE, required=False))  # fmt: skip
+    d = one_page(
+        {"id": "intro", "type": "info", "label": "はじめに", "text": "1行目\n<b>2行目</b>"},
+        dict(FILE, required=False),
+    )
     html = render(page_form(d, "p", {"cert": {"name": "shomei.pdf", "size": 2048}}), heading_level=3)
     assert '<h3 class="card-title">はじめに</h3>' in html
     assert "<p>1行目<br>&lt;b&gt;2行目&lt;/b&gt;</p>" in html
     assert "提出済みのファイル: shomei.pdf (2KB)" in html
     assert 'name="cert-clear"' in html and 'accept=".pdf,application/pdf,.png,image/png"' in html
     assert "受け付ける形式: PDF、PNG画像（1MBまで）" in html
+
+
+# --- conditions of other shapes ------------------------------------------------------------------------
+
+
+def test_conditions_on_checkboxes_in_and_not_empty_on_the_same_page():
+    fields = [
+        {
+            "id": "parts",
+            "type": "checkboxes",
+            "label": "被害の部分",
+            "choices": [{"value": "roof", "label": "屋根"}, {"value": "flood", "label": "床上浸水"}],
+        },
+        {
+            "id": "depth",
+            "type": "number",
+            "label": "浸水の深さ",
+            "required": True,
+            "unit": "cm",
+            "show_if": {"field": "parts", "equals": "flood"},
+        },
+        {"id": "kind", "type": "select", "label": "種類", "choices": CHOICES},
+        {
+            "id": "why",
+            "type": "text",
+            "label": "理由",
+            "required": True,
+            "show_if": {"field": "kind", "in": ["a", "b"]},
+        },
+        {"id": "memo", "type": "text", "label": "メモ"},
+        {
+            "id": "memo_more",
+            "type": "text",
+            "label": "メモの補足",
+            "required": True,
+            "show_if": {"field": "memo", "not_empty": True},
+        },
+    ]
+    form = submit(fields, {"parts": ["roof"], "kind": "c", "memo": ""})
+    assert form.is_valid(), form.errors
+    assert page_answers(form)[0] == {"parts": ["roof"], "kind": "c", "memo": None}
+    form = submit(fields, {"parts": ["roof", "flood"], "kind": "b", "memo": "x"})
+    assert set(form.errors) == {"depth", "why", "memo_more"}
+    html = render(form)
+    assert 'data-show-if-field="parts" data-show-if-value="flood"' in html
+    assert 'data-condition-field="kind" data-condition-values="[&quot;a&quot;, &quot;b&quot;]"' in html
+    assert 'data-condition-field="memo" data-condition-not-empty="true"' in html
+
+
+def test_group_with_a_condition_on_the_same_page_and_inner_conditions_on_outer_fields():
+    d = one_page(
+        {"id": "has_items", "type": "yesno", "label": "品目の有無", "required": True},
+        {
+            "id": "unit",
+            "type": "radio",
+            "label": "単位",
+            "choices": [{"value": "cm", "label": "cm"}, {"value": "m", "label": "m"}],
+        },
+        {
+            "id": "items",
+            "type": "group",
+            "label": "品目",
+            "counter": "点",
+            "show_if": {"field": "has_items", "equals": True},
+            "fields": [
+                {"id": "item", "type": "text", "label": "品名", "required": True},
+                {
+                    "id": "length",
+                    "type": "number",
+                    "label": "長さ",
+                    "required": True,
+                    "show_if": {"field": "unit", "equals": "m"},
+                },
+            ],
+        },
+    )
+    form = page_form(d, "p", {}, data={"has_items": "no", "items__count": "1", "items__0__item": ""})
+    assert form.is_valid(), form.errors
+    assert page_answers(form)[0] == {"has_items": False, "unit": None}
+    data = {
+        "has_items": "yes",
+        "unit": "cm",
+        "items__count": "1",
+        "items__0__item": "机",
+        "items__0__length": "x",
+    }
+    form = page_form(d, "p", {}, data=data)
+    assert form.is_valid(), form.errors
+    assert page_answers(form)[0]["items"] == [{"item": "机"}]
+    form = page_form(d, "p", {}, data={**data, "unit": "m"})
+    assert form.errors == {"items__0__length": ["品目（1点目）の長さは数字で入力してください。"]}
+    assert 'id="group-items" data-show-if-field="has_items" data-show-if-value="yes"' in render(form)
+
+
+def test_caller_given_group_counts_are_used_as_they_are():
+    """The view may count items itself (after 追加): the form then neither adds again nor renumbers."""
+    d = one_page(KIDS_GROUP)
+    form = page_form(d, "p", {}, data={"_add": "kids"} | kid(0, "太郎"), group_counts={"kids": 2})
+    assert form.group_counts == {"kids": 2} and form.group_action == ("add", "kids") and form.errors == {}
+    form = page_form(
+        d, "p", {}, data={"_remove": "kids:0"} | kid(0, "太郎") | kid(1, "花"), group_counts={"kids": 2}
+    )
+    assert form.group_counts == {"kids": 2} and form["kids__0__kid_name"].value() == "太郎"
+
+
+def test_page_answers_are_json_and_need_a_valid_form(defn):
+    form = page_form(defn, "about", {}, data={"name": "<b>花子</b>", "works": "yes", "employer": "江東商事"})
+    assert json.loads(json.dumps(page_answers(form)[0], ensure_ascii=False))["name"] == "<b>花子</b>"
+    with pytest.raises(ValueError):
+        page_answers(page_form(defn, "about", {}, data={}))
+    with pytest.raises(LookupError):
+        page_form(defn, "nothing", {})

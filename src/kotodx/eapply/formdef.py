@@ -13,10 +13,12 @@ A definition is a JSON object::
     {"title": "保育施設等利用申込", "description": "…",
      "pages": [
        {"id": "applicant", "title": "申請者について", "description": "…",
-        "show_if": {"field": "has_child", "equals": true},
         "fields": [
           {"id": "applicant_name", "type": "text", "label": "氏名", "help": "…", "required": true,
            "max_length": 50},
+          {"id": "has_kids", "type": "yesno", "label": "お子さんの有無", "required": true}]},
+       {"id": "family", "title": "お子さんについて", "show_if": {"field": "has_kids", "equals": true},
+        "fields": [
           {"id": "kids", "type": "group", "label": "お子さん", "counter": "人", "max_items": 6,
            "fields": [{"id": "kid_name", "type": "text", "label": "氏名", "required": true}]}]}]}
 
@@ -85,6 +87,17 @@ removes one and renumbers the rest; the number of items travels in the hidden in
 After such a button, ``form.group_action`` is set, ``form.is_valid()`` is False and the form shows no
 errors: render the page again. (When the caller passes ``group_counts``, those counts are used as they are
 and the posted data is not renumbered.)
+
+For the template (eapply/_page_fields.html) the form has ``layout``: the page's entries in order, each
+``{"kind": "field" | "info" | "group", …}`` with the bound field, the group items and buttons, and
+``cond_attrs``: for a same-page ``equals`` condition ``data-show-if-field`` (the controlling input's name) and
+``data-show-if-value`` (its HTML value: ``yes``/``no`` for yesno), which static/kotodx/js/conditions.js
+toggles; for ``in`` and ``not_empty`` ``data-condition-field`` with ``data-condition-values`` (JSON) or
+``data-condition-not-empty`` (that script leaves these shown; the server decides either way). Also
+``group_counts``, ``group_action`` and ``checked_uploads`` (core.uploads.CheckedUpload by field name).
+
+Saving a page: ``page_answers(form)`` gives every question the resident saw (``None`` when left empty) and
+the new uploads; ``merge_page(defn, answers, page_id, page_values)`` replaces that page's answers and prunes.
 """
 
 from __future__ import annotations
@@ -390,7 +403,7 @@ class _Checker:
         self.seq += 1
         if self.check_id(place, fid, "項目"):
             if fid in self.index:
-                self.add(place, f"項目のid「{fid}」が重複しています（{self.index[fid].place} と同じです）。")
+                self.add(place, f"項目のid「{fid}」が重複しています（{self.index[fid].place}と同じです）。")
             else:
                 self.index[fid] = _Info(out, page, self.seq, group, place)
         ftype = spec.get("type")
@@ -527,10 +540,10 @@ class _Checker:
             if not _is_int(value) or value < 0:
                 self.add(place, f"{key} は0以上の整数にしてください。")
                 ok = False
-        if ok and lo > hi:
-            self.add(place, f"min_selected（{lo}）が max_selected（{hi}）より大きくなっています。")
-        elif ok and n and lo > n:
+        if ok and n and lo > n:
             self.add(place, f"min_selected（{lo}）が選択肢の数（{n}）より大きくなっています。")
+        elif ok and lo > hi:
+            self.add(place, f"min_selected（{lo}）が max_selected（{hi}）より大きくなっています。")
         elif ok and hi == 0:
             self.add(place, "max_selected は1以上にしてください。")
         out["min_selected"], out["max_selected"] = lo, hi
@@ -687,8 +700,8 @@ class _Checker:
             )
         if rtype in _CHOICE_TYPES:
             values = [c.get("value") for c in spec.get("choices") or [] if isinstance(c, dict)]
-            if value in values and isinstance(value, str):
-                return ""
+            if not values or (value in values and isinstance(value, str)):
+                return ""  # without choices, that problem is already reported
             return f"項目「{spec.get('id')}」の選択肢の value（{'、'.join(map(str, values))}）にありません。"
         if rtype == "number":
             return "" if _is_number(value) else "数値の項目なので数値にしてください。"
@@ -997,8 +1010,8 @@ def normalise_phone(text: str) -> str | None:
         return None
     if len(digits) == 11 and digits[:3] not in ("020", "050", "060", "070", "080", "090"):
         return None
-    if len(digits) == 10 and digits[2] == "0" and digits[:4] not in ("0120", "0570", "0180", "0990"):
-        return None  # 0X0 numbers (mobile, IP, 0800) have 11 digits
+    if len(digits) == 10 and digits[2] == "0":
+        return None  # 0X0 numbers (mobile, IP phone, 0800) have 11 digits
     return s
 
 
@@ -1701,10 +1714,6 @@ class PageForm(forms.Form):
                     self.checked_uploads[name] = value.checked
             except ValidationError as exc:
                 self.add_error(name, exc)
-
-    def active(self, name: str) -> bool:
-        """Was this field validated (shown, by its conditions on the submitted data)?"""
-        return name in self.cleaned_data or (self._errors is not None and name in self._errors)
 
 
 def page_form(
