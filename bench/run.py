@@ -136,5 +136,8 @@ def opendata() -> None:
 
 
 if __name__ == "__main__":
+    from bench import eapply_bench
+
     main()
     opendata()
+    eapply_bench.main()

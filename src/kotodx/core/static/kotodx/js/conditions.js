@@ -1,20 +1,25 @@
 // Show a question only when an earlier answer on the same page matches (the server checks again).
+// data-show-if-field/-value: equals; data-condition-field with data-condition-values (JSON list: "in")
+// or data-condition-not-empty.
 document.addEventListener("DOMContentLoaded", () => {
-  const wrappers = document.querySelectorAll("[data-show-if-field]");
+  const wrappers = document.querySelectorAll("[data-show-if-field], [data-condition-field]");
   if (!wrappers.length) return;
   const valueOf = (name) => {
-    const inputs = document.querySelectorAll(`[name="${CSS.escape(name)}"]`);
     const values = [];
-    inputs.forEach((el) => {
+    document.querySelectorAll(`[name="${CSS.escape(name)}"]`).forEach((el) => {
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
-      values.push(el.value);
+      if (el.value !== "") values.push(el.value);
     });
     return values;
   };
-  const update = () => wrappers.forEach((w) => {
-    const show = valueOf(w.dataset.showIfField).includes(w.dataset.showIfValue);
-    w.hidden = !show;
-  });
+  const shown = (w) => {
+    if (w.dataset.showIfField) return valueOf(w.dataset.showIfField).includes(w.dataset.showIfValue);
+    const values = valueOf(w.dataset.conditionField);
+    if (w.dataset.conditionNotEmpty) return values.length > 0;
+    const wanted = JSON.parse(w.dataset.conditionValues || "[]").map(String);
+    return values.some((v) => wanted.includes(v));
+  };
+  const update = () => wrappers.forEach((w) => { w.hidden = !shown(w); });
   document.addEventListener("change", update);
   update();
 });

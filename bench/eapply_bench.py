@@ -1,0 +1,192 @@
+"""200 residents submitting a 3-page form at once against `kotodx serve`: submissions per second, p95 of
+the requests, errors, and afterwards the stored submissions against the reference numbers handed out
+(zero lost, zero duplicated). Run by `make bench` on the embedded SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+RESIDENTS = int(os.environ.get("BENCH_RESIDENTS", "200"))
+DEFINITION = {
+    "title": "ベンチマーク申請",
+    "pages": [
+        {
+            "id": "p1",
+            "title": "申請者",
+            "fields": [
+                {"id": "applicant_name", "type": "text", "label": "氏名", "required": True},
+                {"id": "email", "type": "email", "label": "メールアドレス", "required": True},
+            ],
+        },
+        {
+            "id": "p2",
+            "title": "内容",
+            "fields": [
+                {"id": "detail", "type": "textarea", "label": "申請の内容", "required": True},
+                {"id": "when", "type": "date", "label": "希望日", "required": True},
+            ],
+        },
+        {
+            "id": "p3",
+            "title": "確認",
+            "fields": [{"id": "agree", "type": "yesno", "label": "同意", "required": True}],
+        },
+    ],
+}
+
+
+def setup(env: dict[str, str]) -> None:
+    code = f"""
+import django, json
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from kotodx.core.models import Department
+from kotodx.eapply import services
+dept, _ = Department.objects.get_or_create(code="bench", defaults={{"name": "ベンチ課"}})
+p = services.procedure_save(procedure=None, actor=None, data={{"slug": "bench", "name": "ベンチ",
+    "category": "other", "department": dept, "description": "bench"}})
+services.form_save_draft(procedure=p, definition=json.loads({json.dumps(json.dumps(DEFINITION))}), actor=None)
+services.form_publish(procedure=p, actor=None)
+"""
+    subprocess.run(
+        [sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "kotodx.settings"}, check=True
+    )
+
+
+def resident(base: str, n: int) -> tuple[str | None, list[float], str]:
+    s = requests.Session()
+    times: list[float] = []
+
+    def post(url: str, data: dict[str, str]) -> requests.Response:
+        t = time.perf_counter()
+        r = s.post(
+            base + url if url.startswith("/") else url,
+            timeout=60,
+            data={**data, "csrfmiddlewaretoken": s.cookies.get("csrftoken", "")},
+        )
+        times.append(time.perf_counter() - t)
+        return r
+
+    try:
+        t = time.perf_counter()
+        s.get(base + "/apply/bench/", timeout=60)
+        times.append(time.perf_counter() - t)
+        r = post("/apply/bench/start", {})
+        r = post(r.url, {"applicant_name": f"区民 {n}", "email": f"r{n}@example.jp"})
+        r = post(r.url, {"detail": "ベンチマークの申請です。", "when": "令和8年12月1日"})
+        r = post(r.url, {"agree": "yes"})
+        if not r.url.endswith("/check/"):
+            return None, times, f"did not reach the check page: {r.url}"
+        r = post(r.url, {})
+        m = re.search(r'class="reference-number"><strong>([^<]+)<', r.text)
+        return (m.group(1) if m else None), times, "" if m else f"no reference number (HTTP {r.status_code})"
+    except requests.RequestException as exc:
+        return None, times, str(exc)
+
+
+def run(name: str, extra: dict[str, str], workers: int) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | extra
+    setup(env)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kotodx.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                requests.get(base + "/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=RESIDENTS) as pool:
+            results = list(pool.map(lambda n: resident(base, n), range(RESIDENTS)))
+        elapsed = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    refs = [r for r, _t, _e in results if r]
+    errors = [e for _r, _t, e in results if e]
+    latencies = sorted(x for _r, t, _e in results for x in t)
+    count = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup()\n"
+            "from kotodx.eapply.models import Submission\n"
+            "s = Submission.objects.exclude(status='draft')\n"
+            "print(s.count(), s.values('reference_number').distinct().count())",
+        ],
+        env={**env, "DJANGO_SETTINGS_MODULE": "kotodx.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    stored, distinct = int(count[0]), int(count[1])
+    p95 = latencies[int(len(latencies) * 0.95) - 1] * 1000 if latencies else 0
+    p50 = statistics.median(latencies) * 1000 if latencies else 0
+    print(
+        f"\ne-application on {name} ({workers} web processes): {RESIDENTS} residents × 3-page form"
+        f" in {elapsed:.1f} s → {len(refs) / elapsed:.1f} submissions/s; requests p50 {p50:.0f} ms,"
+        f" p95 {p95:.0f} ms; errors {len(errors)}; reference numbers handed out {len(refs)}, stored {stored}"
+        f" ({distinct} distinct) → lost {len(refs) - stored if stored <= len(refs) else 0},"
+        f" duplicated {stored - distinct}"
+    )
+    if errors:
+        print("  first error:", errors[0])
+
+
+def main() -> None:
+    run("sqlite", {"KOTODX_DATA_DIR": tempfile.mkdtemp()}, workers=2)
+    db = f"kotodx_bench_ea_{os.getpid()}"
+    made = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"CREATE DATABASE {db}", "postgres"],
+        capture_output=True,
+    )
+    if made.returncode == 0:
+        try:
+            run(
+                "postgresql",
+                {
+                    "KOTODX_DATA_DIR": tempfile.mkdtemp(),
+                    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
+                },
+                workers=3,
+            )
+        finally:
+            subprocess.run(
+                [
+                    "psql",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-q",
+                    "-c",
+                    f"DROP DATABASE IF EXISTS {db} WITH (FORCE)",
+                    "postgres",
+                ],
+                capture_output=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
