@@ -148,3 +148,24 @@ def test_plan_file_upload_in_the_browser_form(personas):
     assert "UTF-8" in sjis.content.decode()
     ok = client.post(url, {"file": SimpleUploadedFile("p.yaml", small_plan_yaml().encode())})
     assert ok.status_code == 302 and Plan.objects.filter(code="test-plan").exists()
+
+
+def test_revision_by_upload_keeps_the_officers_reason(personas):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    client = client_for(personas.it_officer)
+    url = reverse("plan:plan_upload")
+    client.post(url, {"file": SimpleUploadedFile("p.yaml", small_plan_yaml().encode())})
+    changed = small_plan_yaml().replace("施策その1", "施策その1（改）").encode()
+    client.post(url, {"file": SimpleUploadedFile("p.yaml", changed), "reason": "国の方針の変更を反映"})
+    revision = PlanRevision.objects.get()
+    assert revision.reason == "国の方針の変更を反映"
+    assert {
+        "object": "施策1",
+        "field": "施策名",
+        "before": "施策その1",
+        "after": "施策その1（改）",
+    } in revision.changes

@@ -17,6 +17,7 @@ from kotodx.core import textsearch
 from kotodx.opendata.models import Dataset, Resource, SearchTerm
 
 WEIGHTS = {"title": 10, "tag": 5, "resource": 3, "organization": 2, "notes": 1}
+FACET_MATERIALIZE = 3000  # up to this many matches, facets count over a plain list of ids
 FACET_FIELDS = ("organization", "tags", "res_format", "groups", "license_id")
 SORTS = {
     "score desc, metadata_modified desc": None,
@@ -199,16 +200,17 @@ def search(
             return SearchResult(0, [], _facets(qs.none(), facet_fields, facet_limit, facet_mincount), sort)
         scores = _score(words)
         qs = qs.filter(pk__in=list(scores))
-    count = qs.count()
     order = SORTS[normalized_sort]
     if scores is not None and order is None:
-        ranked = sorted(
-            qs.values_list("pk", "metadata_modified"), key=lambda r: (-scores[r[0]], -r[1].timestamp())
-        )
+        # Ranked by score: one query for the candidates' dates gives the count and the order.
+        candidates = list(qs.values_list("pk", "metadata_modified"))
+        count = len(candidates)
+        ranked = sorted(candidates, key=lambda r: (-scores[r[0]], -r[1].timestamp()))
         page_ids = [pk for pk, _ in ranked[start : start + rows]]
         by_id = {d.pk: d for d in _with_related(Dataset.objects.filter(pk__in=page_ids))}
         page = [by_id[pk] for pk in page_ids]
     else:
+        count = qs.count()
         page = list(
             _with_related(qs.order_by(*(order or ("-metadata_modified", "id"))))[start : start + rows]
         )
@@ -238,7 +240,11 @@ def _facets(
     qs: QuerySet[Dataset], fields: tuple[str, ...] | list[str], limit: int, mincount: int
 ) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
-    ids = qs.values("pk")
+    if not fields:
+        return out
+    ids: Any = list(qs.values_list("pk", flat=True)[: FACET_MATERIALIZE + 1])
+    if len(ids) > FACET_MATERIALIZE:
+        ids = qs.values("pk")  # a large match set: let the database join instead of a long IN list
     paths = {
         "organization": "department__code",
         "tags": "tags__name",

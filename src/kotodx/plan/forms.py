@@ -212,6 +212,12 @@ class PlanFileForm(forms.Form):
     file = forms.FileField(
         label="計画ファイル（YAML、UTF-8）", help_text="書き方は docs/plan-format.md を参照"
     )
+    reason = forms.CharField(
+        label="見直しの理由（すでにある計画を変更するとき）",
+        required=False,
+        max_length=500,
+        help_text="変更があれば、見直しの履歴にこの理由で記録されます。",
+    )
 
 
 class FinalEvaluationForm(forms.Form):

@@ -92,7 +92,7 @@ def _jsonable(v: Any) -> Any:
 
 
 @transaction.atomic
-def plan_load(data: PlanData, *, actor: User | None, label: str = "計画ファイル") -> Plan:
+def plan_load(data: PlanData, *, actor: User | None, label: str = "計画ファイル", reason: str = "") -> Plan:
     """Create or update a plan from a validated file. Changes to an existing plan are a revision."""
     problems: list[str] = []
     predecessor = None
@@ -208,7 +208,7 @@ def plan_load(data: PlanData, *, actor: User | None, label: str = "計画ファ�
         revision = PlanRevision.objects.create(
             plan=plan,
             revised_on=timezone.localdate(),
-            reason=f"{label}の読み込みによる変更",
+            reason=reason.strip() or f"{label}の読み込みによる変更",
             changes=changes.items,
             created_by=actor,
         )

@@ -413,6 +413,7 @@ def plan_upload(request: StaffRequest) -> HttpResponse:
                     read_plan_text(text),
                     actor=request.user,
                     label=f"画面から読み込んだ計画ファイル {upload.name}",
+                    reason=form.cleaned_data["reason"],
                 )
             except UnicodeDecodeError:
                 problems = ["ファイルは UTF-8 の文字コードで保存してください。"]
