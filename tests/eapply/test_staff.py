@@ -227,3 +227,20 @@ def test_metrics_count_online_procedures(procedure):
 
     assert metrics.value("eapply.online_procedures", FiscalYear.current()) == 1
     assert metrics.value("eapply.online_share", FiscalYear.current()) == 100
+
+
+def test_procedure_catalog_csv_with_pittari_status(personas, procedure):
+    procedure.pittari = "available"
+    procedure.save()
+    raw = client_for(personas.clerk_a).get(reverse("eapply:staff_procedures_csv")).content
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][5] == "ぴったりサービス"
+    assert [
+        "テスト手続",
+        "妊娠・出産・子育て",
+        "子育て支援課",
+        "可",
+        "",
+        "ぴったりサービスで申請可",
+        "",
+    ] in rows

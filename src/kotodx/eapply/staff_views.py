@@ -310,3 +310,31 @@ def form_export(request: StaffRequest, slug: str, number: int) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-v{number}.json"'
     return response
+
+
+@login_required
+@permission_required("eapply.build_form", raise_exception=True)
+def procedures_csv(request: StaffRequest) -> HttpResponse:
+    """The procedure catalog with its online and ぴったりサービス status (for the national survey and the
+    plan's measure 8), UTF-8 with BOM for Excel."""
+    out = io.StringIO()
+    rows = [
+        [
+            p.name,
+            p.get_category_display(),
+            p.department.name,
+            "可" if p.is_online else "不可",
+            p.get_priority_display() if p.priority else "",
+            p.get_pittari_display(),
+            p.fee,
+        ]
+        for p in Procedure.objects.select_related("department").prefetch_related("versions")
+    ]
+    write_rows(
+        out,
+        ["手続名", "分類", "担当部署", "オンライン申請", "国の重点手続", "ぴったりサービス", "手数料"],
+        rows,
+    )
+    response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="procedures.csv"'
+    return response

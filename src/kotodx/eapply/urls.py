@@ -31,6 +31,7 @@ urlpatterns = [
     ),
     path("staff/apply/procedures/", staff_views.procedure_list, name="staff_procedures"),
     path("staff/apply/procedures/new/", staff_views.procedure_edit, name="staff_procedure_new"),
+    path("staff/apply/procedures.csv", staff_views.procedures_csv, name="staff_procedures_csv"),
     path("staff/apply/procedures/<slug:slug>/edit/", staff_views.procedure_edit, name="staff_procedure_edit"),
     path("staff/apply/procedures/<slug:slug>/form/", staff_views.form_overview, name="staff_form"),
     path("staff/apply/procedures/<slug:slug>/builder/", builder.builder, name="staff_builder"),
