@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "kotodx.plan",
     "kotodx.opendata",
     "kotodx.eapply",
+    "kotodx.gis",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     re_path(r"^api/3/action/(?P<name>[A-Za-z_]+)/?$", ckan.action, name="ckan_action"),
     re_path(r"^api/action/(?P<name>[A-Za-z_]+)/?$", ckan.action),
     path("api/", api.urls),
+    path("", include("kotodx.gis.urls")),
     path("admin/", admin.site.urls),
 ]
 urlpatterns += i18n_patterns(

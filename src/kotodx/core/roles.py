@@ -60,6 +60,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "eapply.change_procedure",
         "eapply.build_form",
         "eapply.process_submission",
+        "gis.view_layer",
+        "gis.add_layer",
+        "gis.change_layer",
+        "gis.manage_layer",
     ],
     IT_OFFICER.code: [
         "core.view_auditentry",
@@ -80,6 +84,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "eapply.change_procedure",
         "eapply.build_form",
         "eapply.process_submission",
+        "gis.view_layer",
+        "gis.add_layer",
+        "gis.change_layer",
+        "gis.manage_layer",
     ],
     DEPT_CLERK.code: [
         "core.view_department",
@@ -94,6 +102,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "eapply.change_procedure",
         "eapply.build_form",
         "eapply.process_submission",
+        "gis.view_layer",
     ],
     SUBCOMMITTEE.code: [
         "core.view_department",
@@ -113,6 +122,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "plan.view_internal_progress",
         "opendata.view_dataset",
         "eapply.view_procedure",
+        "gis.view_layer",
     ],
 }
 

@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import mimetypes
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +24,9 @@ from kotodx.opendata import datastore, search, validation
 from kotodx.opendata.models import Dataset, DownloadCount, Group, Resource, ResourceVersion, Tag
 
 TABULAR = {"CSV", "TSV"}
+# Called (resource) after a new version of a resource is published, e.g. by the GIS to refresh the layers
+# made from it. Modules register here in their AppConfig.ready(), so open data does not import them.
+PUBLISHED_HOOKS: list[Callable[[Resource], None]] = []
 
 
 def can_edit(user: User, dataset: Dataset | None = None, department_id: int | None = None) -> bool:
@@ -306,6 +310,8 @@ def version_publish(*, version: ResourceVersion, actor: User | None, override_re
         note=f"第{version.number}版を公開"
         + (f"（エラーを承知で: {override_reason.strip()}）" if override_reason.strip() else ""),
     )
+    for hook in PUBLISHED_HOOKS:
+        transaction.on_commit(lambda hook=hook: hook(resource))  # type: ignore[misc]
     return resource
 
 

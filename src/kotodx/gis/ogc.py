@@ -1,0 +1,455 @@
+"""OGC API – Features (Part 1: Core, GeoJSON, HTML, OAS 3.0) at /ogc/. Public layers for everyone, internal
+ones only for staff allowed to see them; unknown query parameters and bad values answer 400 with a
+Japanese description, never 500. Coordinates are CRS84 (lon/lat, JGD2011 ≈ WGS84 at this scale)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import shapely
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from shapely.geometry import box
+
+from kotodx.gis import selectors
+from kotodx.gis.models import Layer
+from kotodx.gis.services import feature_geojson
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+DEFAULT_LIMIT, MAX_LIMIT = 10, 1000
+GEOJSON = "application/geo+json"
+
+
+class BadRequest(Exception):
+    pass
+
+
+def _user(request: HttpRequest) -> Any:
+    return request.user if request.user.is_authenticated else None
+
+
+def _wants_html(request: HttpRequest, allowed: set[str]) -> bool:
+    unknown = set(request.GET) - allowed - {"f"}
+    if unknown:
+        raise BadRequest(f"不明なパラメータです: {', '.join(sorted(unknown))}")
+    f = request.GET.get("f")
+    if f is not None:
+        if f not in ("json", "html", "geojson"):
+            raise BadRequest(f"f は json か html にしてください（いま: {f}）。")
+        return f == "html"
+    accept = request.headers.get("Accept", "")
+    return "text/html" in accept and "json" not in accept.split(",")[0]
+
+
+def _error(status: int, code: str, description: str) -> JsonResponse:
+    return JsonResponse(
+        {"code": code, "description": description}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def _json(data: Any, content_type: str = "application/json", public: bool = True) -> HttpResponse:
+    response = HttpResponse(json.dumps(data, ensure_ascii=False), content_type=content_type)
+    if public:
+        response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _url(request: HttpRequest, name: str, *args: Any, **query: Any) -> str:
+    from urllib.parse import urlencode
+
+    base = request.build_absolute_uri(reverse(name, args=args))
+    return f"{base}?{urlencode(query)}" if query else base
+
+
+def _guard(view: Any) -> Any:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            response: HttpResponse = view(request, *args, **kwargs)
+            return response
+        except BadRequest as exc:
+            return _error(400, "InvalidParameterValue", str(exc))
+
+    wrapped.__name__ = view.__name__
+    return require_GET(wrapped)
+
+
+@_guard
+def landing(request: HttpRequest) -> HttpResponse:
+    html = _wants_html(request, set())
+    doc = {
+        "title": "江東区 統合型GIS（OGC API – Features）",
+        "description": "区が共有する地図レイヤを OGC API – Features で提供します。",
+        "links": [
+            {
+                "href": _url(request, "gis:ogc_landing"),
+                "rel": "self",
+                "type": "application/json",
+                "title": "この文書",
+            },
+            {
+                "href": _url(request, "gis:ogc_landing", f="html"),
+                "rel": "alternate",
+                "type": "text/html",
+                "title": "HTML",
+            },
+            {
+                "href": _url(request, "gis:ogc_api"),
+                "rel": "service-desc",
+                "type": "application/vnd.oai.openapi+json;version=3.0",
+                "title": "API の定義（OpenAPI 3.0）",
+            },
+            {
+                "href": _url(request, "gis:ogc_api", f="html"),
+                "rel": "service-doc",
+                "type": "text/html",
+                "title": "API の説明",
+            },
+            {
+                "href": _url(request, "gis:ogc_conformance"),
+                "rel": "conformance",
+                "type": "application/json",
+                "title": "適合クラス",
+            },
+            {
+                "href": _url(request, "gis:ogc_collections"),
+                "rel": "data",
+                "type": "application/json",
+                "title": "コレクション（レイヤ）",
+            },
+        ],
+    }
+    if html:
+        return render(request, "gis/ogc.html", {"doc": doc, "kind": "landing"})
+    return _json(doc)
+
+
+@_guard
+def conformance(request: HttpRequest) -> HttpResponse:
+    html = _wants_html(request, set())
+    doc = {"conformsTo": CONFORMANCE}
+    if html:
+        return render(request, "gis/ogc.html", {"doc": doc, "kind": "conformance"})
+    return _json(doc)
+
+
+def _collection(request: HttpRequest, layer: Layer) -> dict[str, Any]:
+    items = _url(request, "gis:ogc_items", layer.name)
+    out: dict[str, Any] = {
+        "id": layer.name,
+        "title": layer.title,
+        "description": layer.description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "links": [
+            {
+                "href": _url(request, "gis:ogc_collection", layer.name),
+                "rel": "self",
+                "type": "application/json",
+            },
+            {"href": items, "rel": "items", "type": GEOJSON, "title": "地物（GeoJSON）"},
+            {
+                "href": _url(request, "gis:ogc_items", layer.name, f="html"),
+                "rel": "items",
+                "type": "text/html",
+                "title": "地物（HTML）",
+            },
+            {
+                "href": _url(request, "gis:ogc_queryables", layer.name),
+                "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                "type": "application/schema+json",
+            },
+        ],
+    }
+    if layer.extent:
+        out["extent"] = {"spatial": {"bbox": [layer.extent], "crs": CRS84}}
+    if layer.attribution:
+        out["attribution"] = layer.attribution
+    return out
+
+
+def _layer(request: HttpRequest, collection_id: str) -> Layer | None:
+    return selectors.visible_layers(_user(request)).filter(name=collection_id).first()
+
+
+@_guard
+def collections(request: HttpRequest) -> HttpResponse:
+    html = _wants_html(request, set())
+    layers = list(selectors.visible_layers(_user(request)))
+    doc = {
+        "links": [{"href": _url(request, "gis:ogc_collections"), "rel": "self", "type": "application/json"}],
+        "collections": [_collection(request, layer) for layer in layers],
+    }
+    if html:
+        return render(request, "gis/ogc.html", {"doc": doc, "kind": "collections", "layers": layers})
+    return _json(doc, public=all(layer.is_public for layer in layers))
+
+
+@_guard
+def collection(request: HttpRequest, collection_id: str) -> HttpResponse:
+    html = _wants_html(request, set())
+    layer = _layer(request, collection_id)
+    if layer is None:
+        return _error(404, "NotFound", f"コレクション「{collection_id}」はありません。")
+    doc = _collection(request, layer)
+    if html:
+        return render(request, "gis/ogc.html", {"doc": doc, "kind": "collection", "layer": layer})
+    return _json(doc, public=layer.is_public)
+
+
+def _int_param(request: HttpRequest, name: str, default: int) -> int:
+    raw = request.GET.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} は整数にしてください（いま: {raw}）。") from None
+    return value
+
+
+def _bbox(raw: str | None) -> tuple[float, float, float, float] | None:
+    if raw is None:
+        return None
+    try:
+        parts = [float(v) for v in raw.split(",")]
+    except ValueError:
+        raise BadRequest(
+            f"bbox は数値4つ（最小経度,最小緯度,最大経度,最大緯度）にしてください（いま: {raw}）。"
+        ) from None
+    if len(parts) == 6:
+        parts = [parts[0], parts[1], parts[3], parts[4]]
+    if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
+        raise BadRequest("bbox は数値4つ（最小経度,最小緯度,最大経度,最大緯度）にしてください。")
+    minx, miny, maxx, maxy = parts
+    if miny > maxy:
+        raise BadRequest("bbox の最小緯度が最大緯度より大きくなっています。")
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise BadRequest("bbox の値が経度・緯度の範囲を超えています。")
+    if minx > maxx:
+        raise BadRequest(
+            "bbox の最小経度が最大経度より大きくなっています（日付変更線をまたぐ範囲には対応していません）。"
+        )
+    return minx, miny, maxx, maxy
+
+
+@_guard
+def items(request: HttpRequest, collection_id: str) -> HttpResponse:
+    layer = _layer(request, collection_id)
+    if layer is None:
+        return _error(404, "NotFound", f"コレクション「{collection_id}」はありません。")
+    queryable = {p["name"] for p in layer.schema}
+    html = _wants_html(request, {"limit", "offset", "bbox", "datetime"} | queryable)
+    limit = _int_param(request, "limit", DEFAULT_LIMIT)
+    if limit < 1:
+        raise BadRequest("limit は1以上にしてください。")
+    limit = min(limit, MAX_LIMIT)
+    offset = _int_param(request, "offset", 0)
+    if offset < 0:
+        raise BadRequest("offset は0以上にしてください。")
+    if "datetime" in request.GET and not request.GET["datetime"].strip():
+        raise BadRequest("datetime が空です。")
+    bbox = _bbox(request.GET.get("bbox"))
+    qs = selectors.features_in_bbox(layer, bbox)
+    for name in queryable & set(request.GET):
+        qs = qs.filter(**{f"properties__{name}": request.GET[name]})
+    exact = bbox is not None and layer.geometry_type not in ("Point", "")
+    if exact:
+        # Box-overlap candidates from the index, then the exact test (only needed for lines and areas).
+        area = box(*bbox)  # type: ignore[misc]
+        matched_features = [f for f in qs if shapely.from_wkb(bytes(f.geometry)).intersects(area)]
+        number_matched = len(matched_features)
+        page = matched_features[offset : offset + limit]
+    else:
+        number_matched = qs.count()
+        page = list(qs[offset : offset + limit])
+    params = {k: v for k, v in request.GET.items() if k not in ("offset", "f")}
+    links = [
+        {
+            "href": _url(request, "gis:ogc_items", layer.name, **params, offset=offset),
+            "rel": "self",
+            "type": GEOJSON,
+        },
+        {
+            "href": _url(request, "gis:ogc_items", layer.name, **params, offset=offset, f="html"),
+            "rel": "alternate",
+            "type": "text/html",
+        },
+        {
+            "href": _url(request, "gis:ogc_collection", layer.name),
+            "rel": "collection",
+            "type": "application/json",
+        },
+    ]
+    if offset + limit < number_matched:
+        links.append(
+            {
+                "href": _url(request, "gis:ogc_items", layer.name, **params, offset=offset + limit),
+                "rel": "next",
+                "type": GEOJSON,
+            }
+        )
+    if offset > 0:
+        links.append(
+            {
+                "href": _url(request, "gis:ogc_items", layer.name, **params, offset=max(0, offset - limit)),
+                "rel": "prev",
+                "type": GEOJSON,
+            }
+        )
+    doc = {
+        "type": "FeatureCollection",
+        "features": [feature_geojson(f) for f in page],
+        "links": links,
+        "numberMatched": number_matched,
+        "numberReturned": len(page),
+        "timeStamp": timezone.now().isoformat().replace("+00:00", "Z"),
+    }
+    if html:
+        return render(
+            request,
+            "gis/ogc.html",
+            {"doc": doc, "kind": "items", "layer": layer, "features": doc["features"], "links": links},
+        )
+    response = _json(doc, GEOJSON, public=layer.is_public)
+    response["Content-Crs"] = f"<{CRS84}>"
+    return response
+
+
+@_guard
+def item(request: HttpRequest, collection_id: str, fid: int) -> HttpResponse:
+    html = _wants_html(request, set())
+    layer = _layer(request, collection_id)
+    feature = layer.features.filter(fid=fid).first() if layer else None
+    if layer is None or feature is None:
+        return _error(404, "NotFound", "その地物はありません。")
+    doc = feature_geojson(feature)
+    doc["links"] = [
+        {"href": _url(request, "gis:ogc_item", layer.name, fid), "rel": "self", "type": GEOJSON},
+        {
+            "href": _url(request, "gis:ogc_collection", layer.name),
+            "rel": "collection",
+            "type": "application/json",
+        },
+    ]
+    if html:
+        return render(
+            request, "gis/ogc.html", {"doc": doc, "kind": "item", "layer": layer, "features": [doc]}
+        )
+    response = _json(doc, GEOJSON, public=layer.is_public)
+    response["Content-Crs"] = f"<{CRS84}>"
+    return response
+
+
+@_guard
+def queryables(request: HttpRequest, collection_id: str) -> HttpResponse:
+    _wants_html(request, set())
+    layer = _layer(request, collection_id)
+    if layer is None:
+        return _error(404, "NotFound", f"コレクション「{collection_id}」はありません。")
+    doc = {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": _url(request, "gis:ogc_queryables", layer.name),
+        "type": "object",
+        "title": layer.title,
+        "properties": {p["name"]: {"type": p["type"], "title": p["name"]} for p in layer.schema},
+    }
+    return _json(doc, "application/schema+json", public=layer.is_public)
+
+
+@_guard
+def api(request: HttpRequest) -> HttpResponse:
+    """The OpenAPI 3.0 description of this OGC API."""
+    html = _wants_html(request, set())
+    ids = [layer.name for layer in selectors.visible_layers(_user(request))]
+    param = {
+        "name": "collectionId",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "enum": ids},
+    }
+    ok = {
+        "200": {"description": "OK"},
+        "400": {"description": "パラメータの誤り"},
+        "404": {"description": "ありません"},
+    }
+    doc = {
+        "openapi": "3.0.3",
+        "info": {"title": "江東区 統合型GIS（OGC API – Features）", "version": "1.0"},
+        "servers": [{"url": request.build_absolute_uri(reverse("gis:ogc_landing")).rstrip("/")}],
+        "paths": {
+            "/": {"get": {"summary": "ランディングページ", "operationId": "getLandingPage", "responses": ok}},
+            "/conformance": {
+                "get": {"summary": "適合クラス", "operationId": "getConformance", "responses": ok}
+            },
+            "/collections": {
+                "get": {"summary": "コレクション", "operationId": "getCollections", "responses": ok}
+            },
+            "/collections/{collectionId}": {
+                "get": {
+                    "summary": "コレクション",
+                    "operationId": "describeCollection",
+                    "parameters": [param],
+                    "responses": ok,
+                }
+            },
+            "/collections/{collectionId}/items": {
+                "get": {
+                    "summary": "地物",
+                    "operationId": "getFeatures",
+                    "responses": ok,
+                    "parameters": [
+                        param,
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_LIMIT,
+                                "default": DEFAULT_LIMIT,
+                            },
+                        },
+                        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                        {
+                            "name": "bbox",
+                            "in": "query",
+                            "style": "form",
+                            "explode": False,
+                            "schema": {
+                                "type": "array",
+                                "minItems": 4,
+                                "maxItems": 6,
+                                "items": {"type": "number"},
+                            },
+                        },
+                        {"name": "datetime", "in": "query", "schema": {"type": "string"}},
+                    ],
+                }
+            },
+            "/collections/{collectionId}/items/{featureId}": {
+                "get": {
+                    "summary": "地物",
+                    "operationId": "getFeature",
+                    "responses": ok,
+                    "parameters": [
+                        param,
+                        {"name": "featureId", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    ],
+                }
+            },
+        },
+    }
+    if html:
+        return render(request, "gis/ogc.html", {"doc": doc, "kind": "api"})
+    return _json(doc, "application/vnd.oai.openapi+json;version=3.0")

@@ -1,0 +1,241 @@
+"""Writes of the integrated GIS: layers and their features from GeoJSON, from CSV rows with 緯度/経度 (or an
+address), from an open data resource (kept in sync). Imports are all or nothing and audited."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+import shapely.ops
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Min
+from shapely.geometry import Point, mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from kotodx.core.models import User
+from kotodx.core.services import audit_record, model_snapshot
+from kotodx.gis.models import Feature, Layer
+
+JAPAN = (122.0, 20.0, 154.0, 46.0)  # lon/lat box that holds every Japanese municipality
+LAT_NAMES = ("緯度", "latitude", "lat", "y")
+LON_NAMES = ("経度", "longitude", "lon", "lng", "x")
+ADDRESS_NAMES = ("住所", "所在地", "所在地_連結表記", "address")
+
+
+class ImportProblem(ValidationError):
+    """A file that cannot become a layer; messages are Japanese and name the feature or row."""
+
+
+@dataclass
+class ImportResult:
+    layer: Layer
+    count: int
+    repaired: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _inside_japan(geom: BaseGeometry) -> bool:
+    minx, miny, maxx, maxy = geom.bounds
+    return JAPAN[0] <= minx and maxx <= JAPAN[2] and JAPAN[1] <= miny and maxy <= JAPAN[3]
+
+
+def _check_geometry(geom: BaseGeometry, where: str, repaired: list[str]) -> BaseGeometry:
+    if geom.is_empty:
+        raise ImportProblem(f"{where}: ジオメトリが空です。")
+    if not _inside_japan(geom):
+        swapped = shapely.ops.transform(lambda x, y, *z: (y, x), geom)
+        if _inside_japan(swapped):
+            raise ImportProblem(f"{where}: 緯度と経度が逆のようです（経度, 緯度 の順に書いてください）。")
+        raise ImportProblem(f"{where}: 座標が日本の範囲外です（経度122〜154度、緯度20〜46度）。")
+    if not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        fixed = shapely.make_valid(geom)
+        if fixed.is_empty:
+            raise ImportProblem(f"{where}: ジオメトリが正しくありません（{reason}）。")
+        repaired.append(f"{where}: 自己交差などを修復しました（{reason}）")
+        return fixed
+    return geom
+
+
+def _geometry_type(geoms: Iterable[BaseGeometry]) -> str:
+    kinds = {g.geom_type for g in geoms}
+    if len(kinds) == 1:
+        return kinds.pop()
+    if kinds <= {"Polygon", "MultiPolygon"}:
+        return "MultiPolygon"
+    if kinds <= {"LineString", "MultiLineString"}:
+        return "MultiLineString"
+    return "Geometry"
+
+
+def _schema(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    names: dict[str, str] = {}
+    for props in rows:
+        for k, v in props.items():
+            kind = "number" if isinstance(v, int | float) and not isinstance(v, bool) else "string"
+            if names.get(k) not in (None, kind):
+                kind = "string"
+            names[k] = kind
+    return [{"name": k, "type": t} for k, t in names.items()]
+
+
+@transaction.atomic
+def layer_replace_features(
+    *, layer: Layer, items: list[tuple[BaseGeometry, dict[str, Any]]], actor: User | None, note: str = ""
+) -> int:
+    """Put these features in place of the layer's current ones (in one transaction)."""
+    layer.features.all().delete()
+    Feature.objects.bulk_create(
+        [
+            Feature(
+                layer=layer,
+                fid=i,
+                geometry=shapely.to_wkb(g),
+                minx=g.bounds[0],
+                miny=g.bounds[1],
+                maxx=g.bounds[2],
+                maxy=g.bounds[3],
+                properties=props,
+            )
+            for i, (g, props) in enumerate(items, start=1)
+        ],
+        batch_size=2000,
+    )
+    box = layer.features.aggregate(a=Min("minx"), b=Min("miny"), c=Max("maxx"), d=Max("maxy"))
+    layer.minx, layer.miny, layer.maxx, layer.maxy = box["a"], box["b"], box["c"], box["d"]
+    layer.feature_count = len(items)
+    layer.geometry_type = _geometry_type(g for g, _ in items) if items else layer.geometry_type
+    layer.schema = _schema([p for _, p in items])
+    layer.save()
+    audit_record(
+        actor=actor,
+        action="update",
+        target=layer,
+        after={"features": len(items)},
+        note=note or "地物の取り込み",
+    )
+    return len(items)
+
+
+@transaction.atomic
+def layer_create(*, data: dict[str, Any], actor: User | None) -> Layer:
+    layer = Layer(**data)
+    layer.full_clean()
+    layer.save()
+    audit_record(actor=actor, action="create", target=layer, after=model_snapshot(layer))
+    return layer
+
+
+def features_from_geojson(text: str | bytes) -> tuple[list[tuple[BaseGeometry, dict[str, Any]]], list[str]]:
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ImportProblem(f"GeoJSON として読めません（{exc}）。") from None
+    if not isinstance(doc, dict):
+        raise ImportProblem("GeoJSON のオブジェクトではありません。")
+    if doc.get("type") == "FeatureCollection":
+        raw = doc.get("features")
+    elif doc.get("type") == "Feature":
+        raw = [doc]
+    else:
+        raise ImportProblem("GeoJSON の type は FeatureCollection か Feature にしてください。")
+    if not isinstance(raw, list) or not raw:
+        raise ImportProblem("地物（features）が1つもありません。")
+    items: list[tuple[BaseGeometry, dict[str, Any]]] = []
+    repaired: list[str] = []
+    for i, f in enumerate(raw, start=1):
+        where = f"{i}番目の地物"
+        if not isinstance(f, dict) or not isinstance(f.get("geometry"), dict):
+            raise ImportProblem(f"{where}: geometry がありません。")
+        try:
+            geom = shape(f["geometry"])
+        except (ValueError, TypeError, AttributeError, KeyError, shapely.errors.GEOSException) as exc:
+            raise ImportProblem(f"{where}: ジオメトリが読めません（{exc}）。") from None
+        props = f.get("properties") or {}
+        if not isinstance(props, dict):
+            raise ImportProblem(f"{where}: properties はオブジェクトにしてください。")
+        items.append((_check_geometry(geom, where, repaired), props))
+    return items, repaired
+
+
+def features_from_rows(
+    header: list[str], rows: Iterable[list[Any]]
+) -> tuple[list[tuple[BaseGeometry, dict[str, Any]]], list[str]]:
+    """Rows with 緯度/経度 become points; rows with only an address are geocoded (Koto City)."""
+    lat = next((i for i, h in enumerate(header) if h.strip().lower() in LAT_NAMES), None)
+    lon = next((i for i, h in enumerate(header) if h.strip().lower() in LON_NAMES), None)
+    addr = next((i for i, h in enumerate(header) if h.strip() in ADDRESS_NAMES), None)
+    if (lat is None or lon is None) and addr is None:
+        raise ImportProblem(
+            "緯度・経度の列も住所の列もないため、地図に置けません（列名: 緯度・経度、または住所）。"
+        )
+    items: list[tuple[BaseGeometry, dict[str, Any]]] = []
+    skipped: list[str] = []
+    repaired: list[str] = []
+    for n, row in enumerate(rows, start=2):
+        props = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header) if h}
+        if not any(str(v).strip() for v in props.values()):
+            continue
+        point = None
+        if lat is not None and lon is not None:
+            try:
+                y, x = float(str(row[lat]).strip()), float(str(row[lon]).strip())
+                point = _check_geometry(Point(x, y), f"{n}行目", repaired)
+            except (ValueError, IndexError):
+                point = None
+        if point is None and addr is not None:
+            from kotodx.gis import geocoder
+
+            match = geocoder.geocode(str(row[addr]) if addr < len(row) else "")
+            if match is not None:
+                point = Point(match.lon, match.lat)
+                props["_geocode_level"] = match.level
+        if point is None:
+            skipped.append(f"{n}行目: 位置がわかりません（緯度・経度が空または住所が江東区内にありません）。")
+            continue
+        items.append((point, props))
+    if not items:
+        raise ImportProblem("位置のわかる行が1つもありません。" + (skipped[0] if skipped else ""))
+    return items, skipped + repaired
+
+
+@transaction.atomic
+def layer_sync_from_resource(*, layer: Layer, actor: User | None) -> ImportResult:
+    """Refresh a layer from its open data resource's published rows (after each new version)."""
+    from kotodx.opendata import datastore
+
+    resource = layer.source_resource
+    if resource is None or not resource.datastore_active:
+        raise ImportProblem("元のオープンデータに表形式のデータがありません。")
+    result = datastore.search(resource, limit=datastore.MAX_LIMIT, include_total=False)
+    header = [f["id"] for f in result["fields"] if f["id"] != "_id"]
+    rows = [[r.get(h, "") for h in header] for r in result["records"]]
+    items, notes = features_from_rows(header, rows)
+    count = layer_replace_features(
+        layer=layer, items=items, actor=actor, note=f"オープンデータ「{resource.name}」から同期"
+    )
+    layer.source_version = resource.current_version.number if resource.current_version else None
+    layer.save(update_fields=["source_version"])
+    return ImportResult(layer, count, skipped=notes)
+
+
+def feature_geojson(f: Feature) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": f.fid,
+        "geometry": mapping(shapely.from_wkb(bytes(f.geometry))),
+        "properties": f.properties,
+    }
+
+
+def sync_layers_of_resource(resource: Any) -> None:
+    """Keep the layers made from an open data resource in step with its published version."""
+    for layer in Layer.objects.filter(source_resource=resource, source=Layer.Source.OPENDATA):
+        try:
+            layer_sync_from_resource(layer=layer, actor=None)
+        except ImportProblem:
+            continue  # the layer keeps its features; the resource has no usable positions now

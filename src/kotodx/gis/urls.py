@@ -1,0 +1,18 @@
+from django.urls import path
+
+from kotodx.gis import ogc, views
+
+app_name = "gis"
+
+urlpatterns = [
+    path("ogc/", ogc.landing, name="ogc_landing"),
+    path("ogc/api", ogc.api, name="ogc_api"),
+    path("ogc/conformance", ogc.conformance, name="ogc_conformance"),
+    path("ogc/collections", ogc.collections, name="ogc_collections"),
+    path("ogc/collections/<slug:collection_id>", ogc.collection, name="ogc_collection"),
+    path("ogc/collections/<slug:collection_id>/items", ogc.items, name="ogc_items"),
+    path("ogc/collections/<slug:collection_id>/items/<int:fid>", ogc.item, name="ogc_item"),
+    path("ogc/collections/<slug:collection_id>/queryables", ogc.queryables, name="ogc_queryables"),
+    path("map/", views.public_map, name="map"),
+    path("map/geocode", views.geocode, name="geocode"),
+]

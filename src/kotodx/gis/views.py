@@ -1,0 +1,112 @@
+"""The public map (Leaflet over 地理院タイル, with every layer also as a table), 'find nearest' from an
+address, and the geocoder as a JSON endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import shapely
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from kotodx.gis import selectors
+from kotodx.gis.models import Layer
+
+NEAREST = 5
+
+
+def _geocoder() -> Any:
+    from kotodx.gis import geocoder
+
+    return geocoder
+
+
+@require_GET
+def public_map(request: HttpRequest) -> HttpResponse:
+    user = request.user if request.user.is_authenticated else None
+    layers = [layer for layer in selectors.visible_layers(user) if layer.feature_count]
+    chosen = request.GET.getlist("layer") or [layer.name for layer in layers if layer.is_public][:3]
+    tables = []
+    for layer in layers:
+        if layer.name in chosen:
+            rows = [
+                (f.fid, f.properties, shapely.from_wkb(bytes(f.geometry))) for f in layer.features.all()[:500]
+            ]
+            tables.append({"layer": layer, "rows": rows})
+    nearest: dict[str, Any] | None = None
+    q = request.GET.get("near", "").strip()[:200]
+    target = request.GET.get("target", "")
+    if q:
+        match = _geocoder().geocode(q)
+        chosen_layer = next((la for la in layers if la.name == target), None)
+        nearest = {"query": q, "match": match, "layer": chosen_layer, "items": []}
+        if match is not None and chosen_layer is not None:
+            nearest["items"] = _nearest(chosen_layer, match.lon, match.lat)
+    return render(
+        request,
+        "gis/map.html",
+        {
+            "layers": layers,
+            "chosen": chosen,
+            "tables": tables,
+            "nearest": nearest,
+            "target": target,
+            "map_layers": [
+                {
+                    "name": la.name,
+                    "title": la.title,
+                    "url": f"/ogc/collections/{la.name}/items?limit=1000",
+                    "chosen": la.name in chosen,
+                }
+                for la in layers
+            ],
+        },
+    )
+
+
+def _nearest(layer: Layer, lon: float, lat: float) -> list[dict[str, Any]]:
+    geocoder = _geocoder()
+    scored = []
+    for f in layer.features.all():
+        geom = shapely.from_wkb(bytes(f.geometry))
+        p = geom if geom.geom_type == "Point" else geom.representative_point()
+        scored.append((geocoder.distance_m(lon, lat, p.x, p.y), f))
+    scored.sort(key=lambda t: t[0])
+    return [
+        {
+            "distance": round(d),
+            "name": f.properties.get("名称") or f.properties.get("name") or f"#{f.fid}",
+            "address": f.properties.get("住所", ""),
+            "fid": f.fid,
+        }
+        for d, f in scored[:NEAREST]
+    ]
+
+
+@require_GET
+def geocode(request: HttpRequest) -> JsonResponse:
+    geocoder = _geocoder()
+    if "q" in request.GET:
+        match = geocoder.geocode(request.GET["q"][:200])
+        if match is None:
+            return JsonResponse(
+                {"detail": "江東区内の住所として見つかりませんでした。"},
+                status=404,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        return JsonResponse(match.to_dict(), json_dumps_params={"ensure_ascii": False})
+    try:
+        lat, lon = float(request.GET["lat"]), float(request.GET["lon"])
+    except (KeyError, ValueError):
+        return JsonResponse(
+            {"detail": "q（住所）または lat と lon（数値）を指定してください。"},
+            status=400,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    town = geocoder.reverse(lat, lon)
+    if town is None:
+        return JsonResponse(
+            {"detail": "江東区の外の地点です。"}, status=404, json_dumps_params={"ensure_ascii": False}
+        )
+    return JsonResponse(town, json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,97 @@
+"""Importing layers: GeoJSON with bad input, CSV rows, an open data resource kept in sync."""
+
+import json
+
+import pytest
+
+from kotodx.gis import services
+from kotodx.gis.models import Feature, Layer
+
+
+def fc(*geoms):
+    return json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": g, "properties": {"n": i}} for i, g in enumerate(geoms)
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("{not json", "GeoJSON として読めません"),
+        ('{"type": "Point", "coordinates": [139.8, 35.6]}', "FeatureCollection か Feature"),
+        (fc({"type": "Point", "coordinates": [35.65, 139.8]}), "緯度と経度が逆"),
+        (fc({"type": "Point", "coordinates": [2.35, 48.85]}), "日本の範囲外"),
+        (fc({"type": "Point", "coordinates": "x"}), "読めません"),
+        ('{"type": "FeatureCollection", "features": []}', "1つもありません"),
+    ],
+)
+def test_bad_geojson_is_refused_with_the_reason(text, words):
+    with pytest.raises(services.ImportProblem) as info:
+        services.features_from_geojson(text)
+    assert words in " ".join(info.value.messages)
+
+
+def test_self_intersecting_polygon_is_repaired_and_said_so():
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [
+            [[139.80, 35.64], [139.82, 35.66], [139.82, 35.64], [139.80, 35.66], [139.80, 35.64]]
+        ],
+    }
+    items, notes = services.features_from_geojson(fc(bowtie))
+    assert items[0][0].is_valid and "修復しました" in notes[0] and "Self-intersection" in notes[0]
+
+
+def test_csv_rows_become_points_and_rows_without_position_are_reported():
+    items, notes = services.features_from_rows(
+        ["名称", "緯度", "経度"], [["A", "35.65", "139.80"], ["B", "", ""], ["", "", ""]]
+    )
+    assert len(items) == 1 and items[0][0].x == 139.80 and "3行目" in notes[0]
+    with pytest.raises(services.ImportProblem, match="緯度・経度の列も住所の列もない"):
+        services.features_from_rows(["名称", "電話"], [["A", "03"]])
+
+
+def test_failed_import_keeps_the_old_features(personas):
+    from shapely.geometry import Point
+
+    from tests.gis.conftest import make_layer
+
+    layer = make_layer("keep", personas.dept_a, "public", [(Point(139.8, 35.65), {"名称": "元"})])
+    with pytest.raises(services.ImportProblem):
+        items, _ = services.features_from_geojson(fc({"type": "Point", "coordinates": [35.65, 139.8]}))
+        services.layer_replace_features(layer=layer, items=items, actor=None)
+    assert [f.properties["名称"] for f in Feature.objects.filter(layer=layer)] == ["元"]
+
+
+def test_layer_from_open_data_follows_new_versions(personas, django_capture_on_commit_callbacks):
+    from kotodx.opendata import services as od
+    from tests.opendata.conftest import KOTO, make_dataset
+
+    dataset = make_dataset("libs", "図書館一覧", personas.dept_a)
+    resource = od.resource_create(dataset=dataset, name="図書館", actor=None)
+    data = (KOTO / "koto-library.csv").read_bytes()
+    with django_capture_on_commit_callbacks(execute=True):
+        od.resource_upload(resource=resource, filename="lib.csv", data=data, actor=None)
+    resource.refresh_from_db()
+    layer = services.layer_create(
+        actor=None,
+        data={
+            "name": "libs",
+            "title": "図書館",
+            "department": personas.dept_a,
+            "visibility": "public",
+            "source": "opendata",
+            "source_resource": resource,
+        },
+    )
+    services.layer_sync_from_resource(layer=layer, actor=None)
+    assert Layer.objects.get(pk=layer.pk).feature_count == 12
+    shorter = "\r\n".join(data.decode("utf-8").split("\r\n")[:6]).encode("utf-8")  # header + 5 libraries
+    with django_capture_on_commit_callbacks(execute=True):
+        od.resource_upload(resource=resource, filename="lib.csv", data=shorter, actor=None)
+    assert Layer.objects.get(pk=layer.pk).feature_count == 5

@@ -1,0 +1,139 @@
+"""OGC API – Features, Part 1 (Core, GeoJSON, HTML, OAS 3.0), mirroring the abstract test suite's checks
+that apply, plus visibility rules; and a real client (OWSLib) reading every public collection in full."""
+
+import json
+
+import pytest
+from openapi_spec_validator import validate
+
+from tests.conftest import client_for
+
+
+def get(path, user=None, **params):
+    return client_for(user).get(path, params)
+
+
+def test_landing_conformance_api(layers):
+    landing = get("/ogc/").json()
+    rels = {link["rel"] for link in landing["links"]}
+    assert {"self", "service-desc", "service-doc", "conformance", "data"} <= rels
+    conf = get("/ogc/conformance").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conf
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conf
+    spec = get("/ogc/api").json()
+    validate(spec)
+    assert "/collections/{collectionId}/items" in spec["paths"]
+
+
+def test_collections_show_only_what_the_caller_may_see(layers, personas):
+    ids = lambda user: {c["id"] for c in get("/ogc/collections", user).json()["collections"]}  # noqa: E731
+    assert ids(None) == {"facilities", "areas"}
+    assert ids(personas.clerk_a) == {"facilities", "areas", "ward-only"}
+    assert ids(personas.clerk_b) == {"facilities", "areas", "ward-only", "dept-only"}
+    assert ids(personas.it_officer) == {"facilities", "areas", "ward-only", "dept-only"}
+    assert get("/ogc/collections/ward-only").status_code == 404
+    assert get("/ogc/collections/dept-only/items", personas.clerk_a).status_code == 404
+    assert get("/ogc/collections/dept-only/items", personas.clerk_b).status_code == 200
+
+
+def test_collection_extent_is_crs84(layers):
+    c = get("/ogc/collections/facilities").json()
+    assert c["extent"]["spatial"]["bbox"] == [[139.79, 35.65, 139.814, 35.674]]
+    assert c["extent"]["spatial"]["crs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    assert {link["rel"] for link in c["links"]} >= {"self", "items"}
+
+
+def test_items_paging_and_counts(layers):
+    r = get("/ogc/collections/facilities/items", limit="10")
+    assert r["Content-Type"] == "application/geo+json" and r["Access-Control-Allow-Origin"] == "*"
+    assert r["Content-Crs"] == "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+    body = r.json()
+    assert (
+        body["type"] == "FeatureCollection" and body["numberMatched"] == 25 and body["numberReturned"] == 10
+    )
+    assert body["timeStamp"].endswith("Z")
+    seen, url = [], "/ogc/collections/facilities/items?limit=10"
+    while url:
+        page = client_for(None).get(url).json()
+        seen += [f["id"] for f in page["features"]]
+        nxt = [link["href"] for link in page["links"] if link["rel"] == "next"]
+        url = nxt[0].replace("http://testserver", "") if nxt else None
+    assert seen == list(range(1, 26))
+
+
+def test_limit_is_clamped_not_refused(layers):
+    assert get("/ogc/collections/facilities/items", limit="100000").json()["numberReturned"] == 25
+
+
+def test_bbox_returns_only_intersecting_features(layers):
+    body = get("/ogc/collections/facilities/items", bbox="139.7995,35.6595,139.8025,35.6625").json()
+    assert [f["properties"]["名称"] for f in body["features"]] == ["施設10", "施設11", "施設12"]
+    areas = get("/ogc/collections/areas/items", bbox="139.805,35.645,139.806,35.646").json()
+    assert [f["properties"]["名称"] for f in areas["features"]] == ["区画A"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "0"},
+        {"limit": "abc"},
+        {"offset": "-1"},
+        {"bbox": "1,2,3"},
+        {"bbox": "a,b,c,d"},
+        {"bbox": "139.9,35.6,139.7,35.7"},
+        {"bbox": "139.7,35.7,139.9,35.6"},
+        {"bbox": "139,95,140,96"},
+        {"unknown": "1"},
+        {"f": "xml"},
+    ],
+)
+def test_bad_parameters_are_400_with_a_japanese_description(layers, params):
+    r = get("/ogc/collections/facilities/items", **params)
+    assert r.status_code == 400
+    assert r.json()["code"] == "InvalidParameterValue" and r.json()["description"]
+
+
+def test_property_filter_and_queryables(layers):
+    body = get("/ogc/collections/facilities/items", 種別="A", limit="100").json()
+    assert body["numberMatched"] == 12 and all(f["properties"]["種別"] == "A" for f in body["features"])
+    q = get("/ogc/collections/facilities/queryables").json()
+    assert set(q["properties"]) == {"名称", "種別"}
+
+
+def test_single_item_and_missing(layers):
+    item = get("/ogc/collections/facilities/items/3").json()
+    assert item["id"] == 3 and item["geometry"]["type"] == "Point"
+    assert get("/ogc/collections/facilities/items/999").status_code == 404
+    assert get("/ogc/collections/nope/items").status_code == 404
+
+
+def test_html_pages(layers):
+    for path in (
+        "/ogc/",
+        "/ogc/collections",
+        "/ogc/collections/facilities",
+        "/ogc/collections/facilities/items",
+    ):
+        r = get(path, f="html")
+        assert r.status_code == 200 and r["Content-Type"].startswith("text/html"), path
+    assert "施設3" in get("/ogc/collections/facilities/items", f="html").content.decode()
+
+
+@pytest.mark.e2e
+def test_owslib_reads_every_public_collection_in_full(live_server, layers):
+    from owslib.ogcapi.features import Features
+
+    api = Features(live_server.url + "/ogc/")
+    ids = (
+        [c["id"] for c in api.feature_collections()]
+        if isinstance(api.feature_collections()[0], dict)
+        else api.feature_collections()
+    )
+    assert set(ids) == {"facilities", "areas"}
+    total = 0
+    for cid in ids:
+        got = api.collection_items(cid, limit=1000)
+        total += len(got["features"])
+        assert got["numberMatched"] == len(got["features"])
+    assert total == 27
+    assert json.dumps(got)
