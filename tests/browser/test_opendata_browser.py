@@ -77,3 +77,31 @@ def catalog(personas):
         tags=["防災"],
         url_resources=[("AED", "https://example.jp/aed.csv", "CSV")],
     )
+
+
+def test_map_and_ogc_pages_pass_axe(live_server, personas, page):
+    from shapely.geometry import Point
+
+    from tests.gis.conftest import make_layer
+
+    make_layer(
+        "facilities",
+        personas.dept_a,
+        "public",
+        [
+            (Point(139.79 + i * 0.001, 35.65), {"名称": f"施設{i}", "住所": f"江東区東陽{i + 1}-1-1"})
+            for i in range(5)
+        ],
+        "施設",
+    )
+    for path in (
+        "/map/?layer=facilities",
+        "/ogc/?f=html",
+        "/ogc/collections?f=html",
+        "/ogc/collections/facilities/items?f=html",
+    ):
+        page.goto(live_server.url + path)
+        assert axe_violations(page) == [], path
+    page.goto(live_server.url + "/map/?layer=facilities")
+    page.locator("summary", has_text="施設（5件）").click()  # the table alternative of the map
+    assert "施設3" in page.locator("details table").inner_text()
