@@ -95,3 +95,20 @@ def test_layer_from_open_data_follows_new_versions(personas, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         od.resource_upload(resource=resource, filename="lib.csv", data=shorter, actor=None)
     assert Layer.objects.get(pk=layer.pk).feature_count == 5
+
+
+def test_cli_import_geojson_and_bad_file(personas, tmp_path, capsys):
+    from django.core.management import call_command
+
+    good = tmp_path / "aed.geojson"
+    good.write_text(fc({"type": "Point", "coordinates": [139.8, 35.65]}), encoding="utf-8")
+    call_command(
+        "gis", "import", str(good), "--layer", "aed", "--department", "kosodate", "--visibility", "public"
+    )
+    assert '"features": 1' in capsys.readouterr().out
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(fc({"type": "Point", "coordinates": [35.65, 139.8]}), encoding="utf-8")
+    with pytest.raises(SystemExit) as info:
+        call_command("gis", "import", str(bad), "--layer", "aed")
+    assert info.value.code == 1 and "緯度と経度が逆" in capsys.readouterr().err
+    assert Layer.objects.get(name="aed").feature_count == 1  # the old features stay

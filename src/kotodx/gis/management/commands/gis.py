@@ -28,7 +28,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # reads the shipped data only: no database
 
     def add_arguments(self, parser: Any) -> None:
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{geocode,reverse}")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{geocode,reverse,import}")
         geocode = sub.add_parser(
             "geocode",
             help="江東区内の住所の位置をJSONで出力する（終了コード 0: 見つかった、1: 見つからない）",
@@ -39,10 +39,18 @@ class Command(BaseCommand):
         )
         reverse.add_argument("lat", type=float, help="緯度（JGD2011、度）")
         reverse.add_argument("lon", type=float, help="経度（JGD2011、度）")
+        imp = sub.add_parser("import", help="GeoJSON または CSV（緯度・経度か住所）をレイヤとして取り込む")
+        imp.add_argument("file", help="ファイルのパス（.geojson/.json または .csv、UTF-8 か Shift_JIS）")
+        imp.add_argument(
+            "--layer", required=True, help="コレクションID（例: koto-aed）。あれば地物を置き換える"
+        )
+        imp.add_argument("--title", default="", help="レイヤ名（新しく作るとき）")
+        imp.add_argument("--department", default="joho-system", help="所管部署のコード")
+        imp.add_argument("--visibility", default="department", choices=["public", "ward", "department"])
 
     @property
     def subcommands(self) -> dict[str, Callable[..., None]]:
-        return {"geocode": self.geocode, "reverse": self.reverse}
+        return {"geocode": self.geocode, "reverse": self.reverse, "import": self.import_file}
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.subcommands[options["subcommand"]](**options)
@@ -61,6 +69,53 @@ class Command(BaseCommand):
             self.stderr.write(f"緯度 {lat}、経度 {lon} は江東区の区域外です。")
             sys.exit(1)
         self._print(town)
+
+    def import_file(
+        self, *, file: str, layer: str, title: str, department: str, visibility: str, **_: Any
+    ) -> None:
+        """All or nothing: a file with a problem leaves the layer as it was (exit 1, message on stderr)."""
+        import csv
+        import io
+        from pathlib import Path
+
+        from django.db import transaction
+
+        from kotodx.core.models import Department
+        from kotodx.gis import services
+        from kotodx.gis.models import Layer
+        from kotodx.opendata.validation import FileProblem, decode_csv
+
+        path = Path(file)
+        try:
+            data = path.read_bytes()
+            if path.suffix.lower() in (".geojson", ".json"):
+                items, notes = services.features_from_geojson(data)
+            else:
+                rows = list(csv.reader(io.StringIO(decode_csv(data).text)))
+                items, notes = services.features_from_rows([h.strip() for h in rows[0]], rows[1:])
+            with transaction.atomic():
+                target = Layer.objects.filter(name=layer).first() or services.layer_create(
+                    actor=None,
+                    data={
+                        "name": layer,
+                        "title": title or layer,
+                        "visibility": visibility,
+                        "department": Department.objects.get(code=department),
+                        "source": Layer.Source.GEOJSON
+                        if path.suffix.lower() in (".geojson", ".json")
+                        else Layer.Source.CSV,
+                    },
+                )
+                count = services.layer_replace_features(
+                    layer=target, items=items, actor=None, note=f"kotodx gis import {path.name}"
+                )
+        except (OSError, FileProblem, services.ImportProblem, Department.DoesNotExist) as exc:
+            message = " ".join(getattr(exc, "messages", [str(exc)]))
+            self.stderr.write(f"{file} を取り込めませんでした: {message}")
+            sys.exit(1)
+        for note in notes:
+            self.stdout.write(f"注意: {note}")
+        self._print({"layer": layer, "features": count})
 
     def _print(self, data: dict[str, Any]) -> None:
         self.stdout.write(json.dumps(data, ensure_ascii=False))
