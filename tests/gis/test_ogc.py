@@ -137,3 +137,49 @@ def test_owslib_reads_every_public_collection_in_full(live_server, layers):
         assert got["numberMatched"] == len(got["features"])
     assert total == 27
     assert json.dumps(got)
+
+
+def test_crs_part2_output_in_authority_axis_order(personas):
+    from shapely.geometry import Point
+
+    from tests.gis.conftest import make_layer
+
+    make_layer("toyosu", personas.dept_a, "public", [(Point(139.7925, 35.6535), {"名称": "豊洲"})])
+    base = "/ogc/collections/toyosu/items"
+    plain = get(base).json()["features"][0]["geometry"]["coordinates"]
+    assert plain == [139.7925, 35.6535]
+    r4326 = get(base, crs="http://www.opengis.net/def/crs/EPSG/0/4326")
+    assert r4326["Content-Crs"] == "<http://www.opengis.net/def/crs/EPSG/0/4326>"
+    assert r4326.json()["features"][0]["geometry"]["coordinates"] == [35.6535, 139.7925]  # lat, lon
+    metric = get(base + "/1", crs="http://www.opengis.net/def/crs/EPSG/0/6677").json()["geometry"][
+        "coordinates"
+    ]
+    assert abs(metric[0] - -38441.570) < 0.01 and abs(metric[1] - -3697.352) < 0.01  # northing, easting
+    assert "http://www.opengis.net/def/crs/EPSG/0/6677" in get("/ogc/collections/toyosu").json()["crs"]
+    assert (
+        "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"
+        in get("/ogc/conformance").json()["conformsTo"]
+    )
+
+
+def test_bbox_crs_and_unknown_crs(personas):
+    from shapely.geometry import Point
+
+    from tests.gis.conftest import make_layer
+
+    make_layer("toyosu", personas.dept_a, "public", [(Point(139.7925, 35.6535), {"名称": "豊洲"})])
+    base = "/ogc/collections/toyosu/items"
+    lat_lon = get(
+        base, bbox="35.65,139.79,35.66,139.80", **{"bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/4326"}
+    )
+    assert lat_lon.json()["numberMatched"] == 1
+    metres = get(
+        base, bbox="-38500,-3750,-38400,-3650", **{"bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/6677"}
+    )
+    assert metres.json()["numberMatched"] == 1
+    elsewhere = get(
+        base, bbox="-30000,-3750,-29900,-3650", **{"bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/6677"}
+    )
+    assert elsewhere.json()["numberMatched"] == 0
+    assert get(base, crs="http://www.opengis.net/def/crs/EPSG/0/9999").status_code == 400
+    assert get(base, **{"bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/4326"}).status_code == 400

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import json
 import math
+from functools import lru_cache
 from typing import Any
 
 import shapely
+import shapely.ops
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from shapely.geometry import box
+from pyproj import Transformer
+from shapely.geometry import box, mapping, shape
 
 from kotodx.gis import selectors
 from kotodx.gis.models import Layer
@@ -25,14 +28,45 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
+# Output and bbox CRS (Part 2), each in its authority's axis order: EPSG:4326 and 6668 are lat,lon and
+# EPSG:6677 (JGD2011 / 平面直角座標系 第IX系, metres) is northing,easting.
+CRS_CODES = {
+    CRS84: "OGC:CRS84",
+    f"{EPSG}4326": "EPSG:4326",
+    f"{EPSG}6668": "EPSG:6668",
+    f"{EPSG}6677": "EPSG:6677",
+}
 DEFAULT_LIMIT, MAX_LIMIT = 10, 1000
 GEOJSON = "application/geo+json"
 
 
 class BadRequest(Exception):
     pass
+
+
+def _crs_param(request: HttpRequest, name: str) -> str:
+    uri = request.GET.get(name, CRS84)
+    if uri.startswith("EPSG:") and uri[5:].isdigit():
+        uri = f"{EPSG}{uri[5:]}"  # a convenience: crs=EPSG:6677
+    if uri not in CRS_CODES:
+        raise BadRequest(f"{name} に対応していないCRSです: {uri}（対応: {', '.join(CRS_CODES)}）")
+    return uri
+
+
+@lru_cache(maxsize=8)
+def _transformer(source: str, target: str) -> Transformer:
+    return Transformer.from_crs(CRS_CODES[source], CRS_CODES[target])
+
+
+def _reproject(doc: dict[str, Any], crs: str) -> dict[str, Any]:
+    if crs == CRS84 or doc.get("geometry") is None:
+        return doc
+    geom = shapely.ops.transform(_transformer(CRS84, crs).transform, shape(doc["geometry"]))
+    return {**doc, "geometry": mapping(geom)}
 
 
 def _user(request: HttpRequest) -> Any:
@@ -150,7 +184,8 @@ def _collection(request: HttpRequest, layer: Layer) -> dict[str, Any]:
         "title": layer.title,
         "description": layer.description,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(CRS_CODES),
+        "storageCrs": CRS84,
         "links": [
             {
                 "href": _url(request, "gis:ogc_collection", layer.name),
@@ -218,6 +253,36 @@ def _int_param(request: HttpRequest, name: str, default: int) -> int:
     return value
 
 
+def _bbox_in(raw: str | None, bbox_crs: str) -> tuple[float, float, float, float] | None:
+    """bbox in bbox-crs (in that CRS's axis order) → CRS84 lon/lat."""
+    if raw is None or bbox_crs == CRS84:
+        return _bbox(raw)
+    try:
+        parts = [float(v) for v in raw.split(",")]
+    except ValueError:
+        raise BadRequest(f"bbox は数値4つにしてください（いま: {raw}）。") from None
+    if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
+        raise BadRequest("bbox は数値4つにしてください。")
+    a1, b1, a2, b2 = parts
+    if a1 > a2 or b1 > b2:
+        raise BadRequest("bbox の最小値が最大値より大きくなっています。")
+    t = _transformer(bbox_crs, CRS84)
+    corners = [t.transform(a, b) for a in (a1, a2) for b in (b1, b2)]
+    if not all(math.isfinite(c) for xy in corners for c in xy):
+        raise BadRequest("bbox をこのCRSから経度・緯度に変換できません。")
+    return _bbox(
+        ",".join(
+            str(v)
+            for v in (
+                min(x for x, _ in corners),
+                min(y for _, y in corners),
+                max(x for x, _ in corners),
+                max(y for _, y in corners),
+            )
+        )
+    )
+
+
 def _bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     if raw is None:
         return None
@@ -249,7 +314,10 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     if layer is None:
         return _error(404, "NotFound", f"コレクション「{collection_id}」はありません。")
     queryable = {p["name"] for p in layer.schema}
-    html = _wants_html(request, {"limit", "offset", "bbox", "datetime"} | queryable)
+    html = _wants_html(request, {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime"} | queryable)
+    crs = _crs_param(request, "crs")
+    if "bbox-crs" in request.GET and "bbox" not in request.GET:
+        raise BadRequest("bbox-crs は bbox と一緒に指定してください。")
     limit = _int_param(request, "limit", DEFAULT_LIMIT)
     if limit < 1:
         raise BadRequest("limit は1以上にしてください。")
@@ -259,7 +327,7 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
         raise BadRequest("offset は0以上にしてください。")
     if "datetime" in request.GET and not request.GET["datetime"].strip():
         raise BadRequest("datetime が空です。")
-    bbox = _bbox(request.GET.get("bbox"))
+    bbox = _bbox_in(request.GET.get("bbox"), _crs_param(request, "bbox-crs"))
     qs = selectors.features_in_bbox(layer, bbox)
     for name in queryable & set(request.GET):
         qs = qs.filter(**{f"properties__{name}": request.GET[name]})
@@ -321,14 +389,17 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
             "gis/ogc.html",
             {"doc": doc, "kind": "items", "layer": layer, "features": doc["features"], "links": links},
         )
+    features: list[dict[str, Any]] = doc["features"]  # type: ignore[assignment]
+    doc["features"] = [_reproject(f, crs) for f in features]
     response = _json(doc, GEOJSON, public=layer.is_public)
-    response["Content-Crs"] = f"<{CRS84}>"
+    response["Content-Crs"] = f"<{crs}>"
     return response
 
 
 @_guard
 def item(request: HttpRequest, collection_id: str, fid: int) -> HttpResponse:
-    html = _wants_html(request, set())
+    html = _wants_html(request, {"crs"})
+    crs = _crs_param(request, "crs")
     layer = _layer(request, collection_id)
     feature = layer.features.filter(fid=fid).first() if layer else None
     if layer is None or feature is None:
@@ -346,8 +417,8 @@ def item(request: HttpRequest, collection_id: str, fid: int) -> HttpResponse:
         return render(
             request, "gis/ogc.html", {"doc": doc, "kind": "item", "layer": layer, "features": [doc]}
         )
-    response = _json(doc, GEOJSON, public=layer.is_public)
-    response["Content-Crs"] = f"<{CRS84}>"
+    response = _json(_reproject(doc, crs), GEOJSON, public=layer.is_public)
+    response["Content-Crs"] = f"<{crs}>"
     return response
 
 
