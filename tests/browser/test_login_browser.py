@@ -75,6 +75,9 @@ def test_staff_pages_have_no_axe_violations(live_server, personas, page):
         "plan:staff_home",
         "plan:plan_upload",
         "opendata:dataset_create",
+        "gis:staff_layers",
+        "eapply:staff_queue",
+        "eapply:staff_procedures",
     ):
         page.goto(live_server.url + reverse(name))
         assert axe_violations(page) == [], name

@@ -70,6 +70,12 @@ STAFF_CARDS = (
         "opendata.add_dataset",
     ),
     Card(
+        _("地図レイヤの管理"),
+        _("部署のデータを地図レイヤとして取り込み、庁内・区民と共有します。"),
+        "gis:staff_layers",
+        "gis.view_layer",
+    ),
+    Card(
         _("監査ログ"),
         _("すべての変更と個人情報の閲覧の記録を検索・出力します。"),
         "core:audit_list",

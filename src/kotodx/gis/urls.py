@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kotodx.gis import ogc, views
+from kotodx.gis import ogc, staff_views, views
 
 app_name = "gis"
 
@@ -14,5 +14,6 @@ urlpatterns = [
     path("ogc/collections/<slug:collection_id>/items/<int:fid>", ogc.item, name="ogc_item"),
     path("ogc/collections/<slug:collection_id>/queryables", ogc.queryables, name="ogc_queryables"),
     path("map/", views.public_map, name="map"),
+    path("staff/gis/layers/", staff_views.layer_list, name="staff_layers"),
     path("map/geocode", views.geocode, name="geocode"),
 ]

@@ -1,0 +1,67 @@
+"""Staff upload a file as a layer: by role, all or nothing, with the reason when it fails."""
+
+import json
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from kotodx.gis.models import Layer
+from tests.conftest import check_access, client_for
+
+URL = "/staff/gis/layers/"
+POINTS = json.dumps(
+    {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [139.80, 35.65]},
+                "properties": {"名称": "A"},
+            }
+        ],
+    }
+)
+
+
+def form(personas, data: bytes, name="aed", filename="aed.geojson", **extra):
+    return {
+        "title": "AED",
+        "name": name,
+        "department": personas.dept_a.pk,
+        "visibility": "public",
+        "file": SimpleUploadedFile(filename, data),
+        **extra,
+    }
+
+
+def test_page_by_role(personas):
+    check_access(
+        URL, {"anonymous": 302, "it_officer": 200, "clerk_a": 200, "auditor": 200, "committee": 403}, personas
+    )
+
+
+def test_it_officer_uploads_geojson_and_csv(personas):
+    client = client_for(personas.it_officer)
+    assert client.post(URL, form(personas, POINTS.encode())).status_code == 302
+    assert Layer.objects.get(name="aed").feature_count == 1
+    csv_data = "名称,緯度,経度\r\nB,35.66,139.81\r\nC,35.67,139.82\r\n".encode("cp932")
+    assert client.post(URL, form(personas, csv_data, name="aed", filename="aed.csv")).status_code == 302
+    assert Layer.objects.get(name="aed").feature_count == 2  # replaced, not appended
+
+
+def test_bad_files_change_nothing(personas):
+    client = client_for(personas.it_officer)
+    swapped = POINTS.replace("[139.8, 35.65]", "[35.65, 139.8]").encode()
+    assert swapped != POINTS.encode()
+    r = client.post(URL, form(personas, swapped))
+    assert r.status_code == 400 and "緯度と経度が逆" in r.content.decode()
+    r = client.post(URL, form(personas, b"name,phone\r\nA,03\r\n", filename="x.csv"))
+    assert r.status_code == 400 and "緯度・経度の列も住所の列もない" in r.content.decode()
+    r = client.post(URL, form(personas, b"\x89PNG\r\n\x1a\n\x00\x00", filename="x.csv"))
+    assert r.status_code == 400
+    assert not Layer.objects.exists()
+
+
+def test_clerk_cannot_create_layers(personas):
+    r = client_for(personas.clerk_a).post(URL, form(personas, POINTS.encode()))
+    assert r.status_code == 400 and "権限がありません" in r.content.decode()
+    assert not Layer.objects.exists()
