@@ -285,7 +285,7 @@ def package_search(request: HttpRequest, p: dict[str, Any]) -> Any:
         )
     except search.SearchQueryError as exc:
         raise ActionError(400, "Search Query Error", f"Search Query is invalid: {exc}") from None
-    titles = _facet_titles(result.facets)
+    titles = search.facet_titles(result.facets)
     return {
         "count": result.count,
         "sort": result.sort,
@@ -301,17 +301,6 @@ def package_search(request: HttpRequest, p: dict[str, Any]) -> Any:
             for f, items in result.facets.items()
         },
     }
-
-
-def _facet_titles(facets: dict[str, dict[str, int]]) -> dict[tuple[str, str], str]:
-    titles: dict[tuple[str, str], str] = {}
-    if "organization" in facets:
-        for dept in Department.objects.filter(code__in=list(facets["organization"])):
-            titles[("organization", dept.code)] = dept.name
-    if "groups" in facets:
-        for g in Group.objects.filter(name__in=list(facets["groups"])):
-            titles[("groups", g.name)] = g.title
-    return titles
 
 
 def organization_list(request: HttpRequest, p: dict[str, Any]) -> Any:

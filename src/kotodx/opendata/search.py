@@ -303,3 +303,18 @@ def _facets_counted(
         )
         out[f] = dict(ranked[: limit if limit >= 0 else None])
     return out
+
+
+def facet_titles(facets: dict[str, dict[str, int]]) -> dict[tuple[str, str], str]:
+    """Names people read for facet values: department and group titles, licence names."""
+    from kotodx.core.models import Department
+    from kotodx.opendata.models import LICENSES, Group
+
+    titles: dict[tuple[str, str], str] = {}
+    for dept in Department.objects.filter(code__in=list(facets.get("organization", {}))):
+        titles[("organization", dept.code)] = dept.name
+    for g in Group.objects.filter(name__in=list(facets.get("groups", {}))):
+        titles[("groups", g.name)] = g.title
+    for key in facets.get("license_id", {}):
+        titles[("license_id", key)] = LICENSES.get(key, (key,))[0]
+    return titles

@@ -15,10 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from kotodx.core.http import StaffRequest
-from kotodx.core.models import Department
 from kotodx.opendata import datastore, search, services, validation
 from kotodx.opendata.forms import DatasetForm, OverrideForm, ResourceForm
-from kotodx.opendata.models import Dataset, DownloadCount, Group, Resource, ResourceVersion
+from kotodx.opendata.models import Dataset, DownloadCount, Resource, ResourceVersion
 
 PAGE_SIZE = 20
 FACETS = ("organization", "groups", "tags", "res_format", "license_id")
@@ -60,7 +59,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
         error = ""
     except search.SearchQueryError as exc:
         result, error = search.SearchResult(0, []), str(exc)
-    titles = _facet_titles(result.facets)
+    titles = search.facet_titles(result.facets)
     facets = [
         {
             "field": f,
@@ -91,19 +90,6 @@ def catalog(request: HttpRequest) -> HttpResponse:
             "can_create": request.user.is_authenticated and request.user.has_perm("opendata.add_dataset"),
         },
     )
-
-
-def _facet_titles(facets: dict[str, dict[str, int]]) -> dict[tuple[str, str], str]:
-    from kotodx.opendata.models import LICENSES
-
-    titles: dict[tuple[str, str], str] = {}
-    for dept in Department.objects.filter(code__in=list(facets.get("organization", {}))):
-        titles[("organization", dept.code)] = dept.name
-    for g in Group.objects.filter(name__in=list(facets.get("groups", {}))):
-        titles[("groups", g.name)] = g.title
-    for key in facets.get("license_id", {}):
-        titles[("license_id", key)] = LICENSES.get(key, (key,))[0]
-    return titles
 
 
 def _visible_dataset(request: HttpRequest, name: str) -> Dataset:
