@@ -68,9 +68,7 @@ def test_build_apply_correct(live_server, personas, page, tmp_path):
     assert axe_violations(page) == []
     page.get_by_label("氏名").fill("江東 花子")
     page.get_by_label("メールアドレス").fill("hanako＠example.jp")  # full-width @ is read as @
-    page.get_by_role("radiogroup", name=re.compile("ひとり親世帯")).get_by_label(
-        "はい"
-    ).check() if page.get_by_role("radiogroup").count() else page.get_by_label("はい").check()
+    page.get_by_label("はい").check()
     assert page.get_by_text("ひとり親であることがわかる書類").is_visible()  # shown by the condition
     page.get_by_role("button", name="次へ進む").click()
     assert "ファイルを選んでください" in page.content()

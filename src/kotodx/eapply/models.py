@@ -65,11 +65,13 @@ class Procedure(models.Model):
 
     @property
     def published_version(self) -> FormVersion | None:
-        return self.versions.filter(status=FormVersion.Status.PUBLISHED).order_by("-number").first()
+        # Reads versions through .all() so a list prefetched with prefetch_related("versions") costs no query.
+        published = [v for v in self.versions.all() if v.status == FormVersion.Status.PUBLISHED]
+        return max(published, key=lambda v: v.number, default=None)
 
     @property
     def is_online(self) -> bool:
-        return self.versions.filter(status=FormVersion.Status.PUBLISHED).exists()
+        return self.published_version is not None
 
 
 class FormVersion(models.Model):

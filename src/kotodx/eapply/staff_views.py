@@ -149,34 +149,13 @@ def submission_file(request: StaffRequest, submission_id: Any, file_id: int) -> 
 @login_required
 @permission_required("eapply.process_submission", raise_exception=True)
 def export(request: StaffRequest, slug: str, fmt: str) -> HttpResponse:
-    procedure = get_object_or_404(Procedure, slug=slug)
-    if not (is_ward_wide(request.user) or procedure.department_id == request.user.department_id):
-        raise PermissionDenied("この手続きの申請を出力できるのは、担当部署の職員です。")
-    submissions = list(
-        procedure.submissions.exclude(status=Submission.Status.DRAFT)
-        .select_related("version")
-        .order_by("submitted_at")
-    )
-    version = procedure.published_version or (submissions[-1].version if submissions else None)
-    if version is None:
+    if fmt not in ("csv", "xlsx"):
         raise Http404
-    columns = formdef.columns(version.definition)
-    header = ["受付番号", "状態", "申請日時", "版"] + [label for _id, label in columns]
-    rows = [
-        [
-            s.reference_number,
-            s.get_status_display(),
-            timezone.localtime(s.submitted_at).strftime("%Y-%m-%d %H:%M") if s.submitted_at else "",
-            s.version.number,
-            *formdef.row(version.definition, s.answers),
-        ]
-        for s in submissions
-    ]
-    from kotodx.core.services import audit_record
-
-    audit_record(
-        actor=request.user, action="export", target=procedure, note=f"申請 {len(rows)}件を{fmt.upper()}で出力"
-    )
+    procedure = get_object_or_404(Procedure, slug=slug)
+    try:
+        header, rows = services.submissions_export(procedure=procedure, fmt=fmt, actor=request.user)
+    except ValidationError:
+        raise Http404 from None
     stamp = timezone.localdate().strftime("%Y%m%d")
     if fmt == "csv":
         out = io.StringIO()

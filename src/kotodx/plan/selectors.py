@@ -17,6 +17,7 @@ from django.db.models import Prefetch, QuerySet
 
 from kotodx.core.fiscal import FiscalYear
 from kotodx.core.models import User
+from kotodx.core.selectors import is_ward_wide
 from kotodx.plan import evaluation, metrics
 from kotodx.plan.models import IndividualMeasure, Kpi, Plan, ProgressEntry
 
@@ -199,8 +200,6 @@ def entry_history(entry: ProgressEntry) -> QuerySet[ProgressEntry]:
 
 def worklist(user: User) -> dict[str, QuerySet[ProgressEntry]]:
     """Entries waiting for this user's step of the workflow."""
-    from kotodx.core.selectors import is_ward_wide
-
     base = ProgressEntry.objects.select_related("individual_measure__plan").order_by(
         "fiscal_year", "individual_measure__number"
     )

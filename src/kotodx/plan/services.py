@@ -293,7 +293,7 @@ def can_draft(user: User, im: IndividualMeasure) -> bool:
     if not user.is_authenticated or not user.has_perm("plan.draft_progress"):
         return False
     return is_ward_wide(user) or (
-        user.department_id is not None and im.departments.filter(pk=user.department_id).exists()
+        user.department_id is not None and any(d.pk == user.department_id for d in im.departments.all())
     )
 
 

@@ -238,7 +238,7 @@ def _render_entry(
             im=entry.individual_measure,
             fiscal_year=entry.fiscal_year,
             entry=entry,
-            cells=[c for c in row.cells],
+            cells=row.cells,
         )
     user = request.user
     return render(
