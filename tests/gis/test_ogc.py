@@ -97,7 +97,8 @@ def test_property_filter_and_queryables(layers):
     body = get("/ogc/collections/facilities/items", 種別="A", limit="100").json()
     assert body["numberMatched"] == 12 and all(f["properties"]["種別"] == "A" for f in body["features"])
     q = get("/ogc/collections/facilities/queryables").json()
-    assert set(q["properties"]) == {"名称", "種別"}
+    assert set(q["properties"]) == {"geometry", "名称", "種別"}
+    assert q["properties"]["geometry"]["format"] == "geometry-point"
 
 
 def test_single_item_and_missing(layers):

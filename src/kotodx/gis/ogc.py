@@ -1,6 +1,7 @@
-"""OGC API – Features (Part 1: Core, GeoJSON, HTML, OAS 3.0) at /ogc/. Public layers for everyone, internal
-ones only for staff allowed to see them; unknown query parameters and bad values answer 400 with a
-Japanese description, never 500. Coordinates are CRS84 (lon/lat, JGD2011 ≈ WGS84 at this scale)."""
+"""OGC API – Features (Part 1: Core, GeoJSON, HTML, OAS 3.0; Part 2: CRS; Part 3: CQL2 filters) at
+/ogc/. Public layers for everyone, internal ones only for staff allowed to see them; unknown query
+parameters and bad values answer 400 with a Japanese description, never 500. Stored coordinates are CRS84
+(lon/lat, JGD2011 ≈ WGS84 at this scale); other CRS are converted on the way in and out."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from functools import lru_cache
 from typing import Any
 
 import shapely
-import shapely.ops
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from pyproj import Transformer
 from shapely.geometry import box, mapping, shape
 
-from kotodx.gis import selectors
+from kotodx.gis import filtering, selectors
 from kotodx.gis.models import Layer
 from kotodx.gis.services import feature_geojson
 
@@ -29,6 +29,19 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/accent-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
 ]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
@@ -65,7 +78,8 @@ def _transformer(source: str, target: str) -> Transformer:
 def _reproject(doc: dict[str, Any], crs: str) -> dict[str, Any]:
     if crs == CRS84 or doc.get("geometry") is None:
         return doc
-    geom = shapely.ops.transform(_transformer(CRS84, crs).transform, shape(doc["geometry"]))
+    transform = _transformer(CRS84, crs).transform
+    geom = shapely.transform(shape(doc["geometry"]), transform, interleaved=False)
     return {**doc, "geometry": mapping(geom)}
 
 
@@ -283,6 +297,37 @@ def _bbox_in(raw: str | None, bbox_crs: str) -> tuple[float, float, float, float
     )
 
 
+def _filter(request: HttpRequest, layer: Layer) -> filtering.Filter | None:
+    """The Part 3 filter of the request (CQL2 text or JSON), or None."""
+    if "filter" not in request.GET:
+        for name in ("filter-lang", "filter-crs"):
+            if name in request.GET:
+                raise BadRequest(f"{name} は filter と一緒に指定してください。")
+        return None
+    filter_crs = _crs_param(request, "filter-crs")
+    to_crs84 = None
+    if filter_crs != CRS84:
+        transform = _transformer(filter_crs, CRS84).transform
+        to_crs84 = lambda g: shapely.transform(g, transform, interleaved=False)  # noqa: E731
+    try:
+        return filtering.parse(
+            request.GET["filter"],
+            lang=request.GET.get("filter-lang", "cql2-text"),
+            queryables={p["name"]: p["type"] for p in layer.schema},
+            to_crs84=to_crs84,
+        )
+    except filtering.FilterError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def _intersection(
+    a: tuple[float, float, float, float] | None, b: tuple[float, float, float, float] | None
+) -> tuple[float, float, float, float] | None:
+    if a is None or b is None:
+        return a or b
+    return max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+
+
 def _bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     if raw is None:
         return None
@@ -314,7 +359,11 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     if layer is None:
         return _error(404, "NotFound", f"コレクション「{collection_id}」はありません。")
     queryable = {p["name"] for p in layer.schema}
-    html = _wants_html(request, {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime"} | queryable)
+    html = _wants_html(
+        request,
+        {"limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs"}
+        | queryable,
+    )
     crs = _crs_param(request, "crs")
     if "bbox-crs" in request.GET and "bbox" not in request.GET:
         raise BadRequest("bbox-crs は bbox と一緒に指定してください。")
@@ -328,14 +377,22 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     if "datetime" in request.GET and not request.GET["datetime"].strip():
         raise BadRequest("datetime が空です。")
     bbox = _bbox_in(request.GET.get("bbox"), _crs_param(request, "bbox-crs"))
-    qs = selectors.features_in_bbox(layer, bbox)
+    flt = _filter(request, layer)
+    index_box = _intersection(bbox, flt.bbox if flt else None)
+    qs = selectors.features_in_bbox(layer, index_box)
     for name in queryable & set(request.GET):
         qs = qs.filter(**{f"properties__{name}": request.GET[name]})
     exact = bbox is not None and layer.geometry_type not in ("Point", "")
-    if exact:
-        # Box-overlap candidates from the index, then the exact test (only needed for lines and areas).
-        area = box(*bbox)  # type: ignore[misc]
-        matched_features = [f for f in qs if shapely.from_wkb(bytes(f.geometry)).intersects(area)]
+    if exact or flt is not None:
+        # Candidates from the index, then the exact test: of the bbox (only needed for lines and areas)
+        # and of the filter.
+        area = box(*bbox) if exact else None  # type: ignore[misc]
+        matched_features = [
+            f
+            for f in qs.iterator(chunk_size=2000)
+            if (area is None or shapely.from_wkb(bytes(f.geometry)).intersects(area))
+            and (flt is None or flt.matches(f.properties, bytes(f.geometry)))
+        ]
         number_matched = len(matched_features)
         page = matched_features[offset : offset + limit]
     else:
@@ -433,7 +490,17 @@ def queryables(request: HttpRequest, collection_id: str) -> HttpResponse:
         "$id": _url(request, "gis:ogc_queryables", layer.name),
         "type": "object",
         "title": layer.title,
-        "properties": {p["name"]: {"type": p["type"], "title": p["name"]} for p in layer.schema},
+        "properties": {
+            "geometry": {
+                "title": "ジオメトリ",
+                "format": f"geometry-{(layer.geometry_type or 'any').lower()}"
+                if layer.geometry_type
+                in ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
+                else "geometry-any",
+            },
+            **{p["name"]: {"type": p["type"], "title": p["name"]} for p in layer.schema},
+        },
+        "additionalProperties": False,
     }
     return _json(doc, "application/schema+json", public=layer.is_public)
 
@@ -505,6 +572,15 @@ def api(request: HttpRequest) -> HttpResponse:
                             },
                         },
                         {"name": "datetime", "in": "query", "schema": {"type": "string"}},
+                        *(
+                            {"name": name, "in": "query", "schema": {"type": "string"}}
+                            for name in ("crs", "bbox-crs", "filter", "filter-crs")
+                        ),
+                        {
+                            "name": "filter-lang",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["cql2-text", "cql2-json"]},
+                        },
                     ],
                 }
             },

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
-import shapely.ops
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Min
@@ -47,7 +46,7 @@ def _check_geometry(geom: BaseGeometry, where: str, repaired: list[str]) -> Base
     if geom.is_empty:
         raise ImportProblem(f"{where}: ジオメトリが空です。")
     if not _inside_japan(geom):
-        swapped = shapely.ops.transform(lambda x, y, *z: (y, x), geom)
+        swapped = shapely.transform(geom, lambda xy: xy[:, ::-1])
         if _inside_japan(swapped):
             raise ImportProblem(f"{where}: 緯度と経度が逆のようです（経度, 緯度 の順に書いてください）。")
         raise ImportProblem(f"{where}: 座標が日本の範囲外です（経度122〜154度、緯度20〜46度）。")
