@@ -37,7 +37,7 @@ run: pdf-deps demo
 # Debian packages: Japanese fonts and Pango for the PDF reports (WeasyPrint); Chromium and poppler-utils
 # (pdftotext) for the tests. Installed when missing and apt-get is there as root; otherwise named.
 PDF_PKGS := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
-TEST_PKGS := $(PDF_PKGS) chromium poppler-utils
+TEST_PKGS := $(PDF_PKGS) chromium poppler-utils gdal-bin
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
