@@ -212,3 +212,22 @@ def test_gdal_oapif_driver_reads_every_public_collection_following_next(live_ser
         assert {f["properties"]["名称"] for f in doc["features"]} >= (
             {"施設0", "施設24"} if count == 25 else {"区画A"}
         )
+
+
+def test_the_spatial_index_follows_every_feature_write(layers):
+    """The R*Tree (SQLite) is kept by triggers that a table rebuild in a later migration would drop."""
+    from django.db import connection
+
+    from kotodx.gis import selectors
+
+    layer = layers["public"]
+    inside = (139.7995, 35.6595, 139.8025, 35.6625)
+    assert selectors.features_in_bbox(layer, inside).count() == 3
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM gis_feature_rtree")
+            assert cursor.fetchone()[0] == layer.features.count() + sum(
+                other.features.count() for other in layers.values() if other.pk != layer.pk
+            )
+    layer.features.filter(fid=11).update(minx=139.9, maxx=139.9)
+    assert selectors.features_in_bbox(layer, inside).count() == 2

@@ -70,6 +70,8 @@ class Layer(models.Model):
 
 
 class Feature(models.Model):
+    # The R*Tree on SQLite is kept by triggers (migration 0002): a migration that makes SQLite rebuild this
+    # table drops them. Change the table only with SeparateDatabaseAndState or re-create the triggers.
     layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features")
     fid = models.PositiveIntegerField("地物ID")
     geometry = models.BinaryField("ジオメトリ（WKB, EPSG:6668）")

@@ -10,7 +10,7 @@ from typing import Any
 
 import shapely
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min
 from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
@@ -104,6 +104,11 @@ def layer_replace_features(
         ],
         batch_size=2000,
     )
+    if len(items) >= 1000:
+        # Fresh statistics, so the planner reads a bbox query from the spatial index rather than walking
+        # the layer in fid order (on SQLite that is the difference between 1 and 10 ms per page).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE gis_feature")
     box = layer.features.aggregate(a=Min("minx"), b=Min("miny"), c=Max("maxx"), d=Max("maxy"))
     layer.minx, layer.miny, layer.maxx, layer.maxy = box["a"], box["b"], box["c"], box["d"]
     layer.feature_count = len(items)
