@@ -135,6 +135,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "kotodx.sqlite3"),
+            "CONN_MAX_AGE": 60,  # a connection (and its PRAGMAs) per worker thread, not per request
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",

@@ -9,6 +9,7 @@ import json
 import math
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 import shapely
 from django.db.models import Count, TextField, Window
@@ -116,8 +117,6 @@ def _json(data: Any, content_type: str = "application/json", public: bool = True
 
 
 def _url(request: HttpRequest, name: str, *args: Any, **query: Any) -> str:
-    from urllib.parse import urlencode
-
     base = request.build_absolute_uri(reverse(name, args=args))
     return f"{base}?{urlencode(query)}" if query else base
 
@@ -230,7 +229,7 @@ def _collection(request: HttpRequest, layer: Layer) -> dict[str, Any]:
 
 
 def _layer(request: HttpRequest, collection_id: str) -> Layer | None:
-    return selectors.visible_layers(_user(request)).filter(name=collection_id).first()
+    return selectors.visible_layer(_user(request), collection_id)
 
 
 @_guard
@@ -416,39 +415,20 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
             page = [(fid, wkb, props) for fid, wkb, props, _ in rows]
             number_matched = rows[0][3] if rows else qs.count()
     params = {k: v for k, v in request.GET.items() if k not in ("offset", "f")}
+    here = request.build_absolute_uri(request.path)
+
+    def page_url(at: int, **extra: str) -> str:
+        return f"{here}?{urlencode({**params, 'offset': at, **extra})}"
+
     links = [
-        {
-            "href": _url(request, "gis:ogc_items", layer.name, **params, offset=offset),
-            "rel": "self",
-            "type": GEOJSON,
-        },
-        {
-            "href": _url(request, "gis:ogc_items", layer.name, **params, offset=offset, f="html"),
-            "rel": "alternate",
-            "type": "text/html",
-        },
-        {
-            "href": _url(request, "gis:ogc_collection", layer.name),
-            "rel": "collection",
-            "type": "application/json",
-        },
+        {"href": page_url(offset), "rel": "self", "type": GEOJSON},
+        {"href": page_url(offset, f="html"), "rel": "alternate", "type": "text/html"},
+        {"href": here.rsplit("/items", 1)[0], "rel": "collection", "type": "application/json"},
     ]
     if offset + limit < number_matched:
-        links.append(
-            {
-                "href": _url(request, "gis:ogc_items", layer.name, **params, offset=offset + limit),
-                "rel": "next",
-                "type": GEOJSON,
-            }
-        )
+        links.append({"href": page_url(offset + limit), "rel": "next", "type": GEOJSON})
     if offset > 0:
-        links.append(
-            {
-                "href": _url(request, "gis:ogc_items", layer.name, **params, offset=max(0, offset - limit)),
-                "rel": "prev",
-                "type": GEOJSON,
-            }
-        )
+        links.append({"href": page_url(max(0, offset - limit)), "rel": "prev", "type": GEOJSON})
     doc = {
         "type": "FeatureCollection",
         "features": [],
