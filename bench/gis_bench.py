@@ -206,12 +206,14 @@ def main() -> None:
     floor = anchor.get("sql_floor", {})
     if floor:
         print(
-            f"  raw SQL floor (PostGIS, 8 threads): {floor['qps']:.0f} queries/s, p95 {floor['p95_ms']:.1f} ms"
+            f"  raw SQL floor (PostGIS, 8 threads): {floor['qps']:.0f} queries/s, "
+            f"p95 {floor['p95_ms']:.1f} ms"
         )
     for s in SCENARIOS:
         a = anchor[s]
         print(
-            f"  {s:<9} pygeoapi            {a['rps']:8.1f} req/s  p95 {a['p95_ms']:7.1f} ms  non-200 {a['non200']:.0f}"
+            f"  {s:<9} pygeoapi            {a['rps']:8.1f} req/s  p95 {a['p95_ms']:7.1f} ms  "
+            f"non-200 {a['non200']:.0f}"
         )
         for backend, res in ours.items():
             r = res[s]

@@ -136,8 +136,9 @@ def opendata() -> None:
 
 
 if __name__ == "__main__":
-    from bench import eapply_bench
+    from bench import eapply_bench, gis_bench
 
     main()
     opendata()
     eapply_bench.main()
+    gis_bench.main()

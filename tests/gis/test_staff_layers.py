@@ -65,3 +65,16 @@ def test_clerk_cannot_create_layers(personas):
     r = client_for(personas.clerk_a).post(URL, form(personas, POINTS.encode()))
     assert r.status_code == 400 and "権限がありません" in r.content.decode()
     assert not Layer.objects.exists()
+
+
+def test_staff_upload_a_geopackage_and_a_broken_one(personas, tmp_path):
+    from tests.gis.test_gdal_files import write
+
+    client = client_for(personas.it_officer)
+    data = write(tmp_path / "parks.gpkg", "GPKG").read_bytes()
+    assert client.post(URL, form(personas, data, name="gpkg", filename="parks.gpkg")).status_code == 302
+    layer = Layer.objects.get(name="gpkg")
+    assert layer.feature_count == 2 and layer.source == Layer.Source.FILE
+    r = client.post(URL, form(personas, b"garbage", name="gpkg", filename="parks.gpkg"))
+    assert r.status_code == 400 and "地図データとして読めません" in r.content.decode()
+    assert Layer.objects.get(name="gpkg").feature_count == 2  # the layer is as it was

@@ -237,7 +237,7 @@ def _bbox_of(tree: Any, compiler: _Compiler) -> tuple[float, float, float, float
         props = [a for a in args if isinstance(a, dict) and a.get("property") == GEOMETRY]
         others = [a for a in args if not (isinstance(a, dict) and "property" in a)]
         if len(props) == 1 and len(others) == 1:
-            return tuple(compiler.literal(others[0]).bounds)  # type: ignore[return-value]
+            return tuple(compiler.literal(others[0]).bounds)
         return None
     if op == "and":
         boxes = [b for b in (_bbox_of(a, compiler) for a in args) if b is not None]

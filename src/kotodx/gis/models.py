@@ -18,6 +18,7 @@ class Layer(models.Model):
     class Source(models.TextChoices):
         GEOJSON = "geojson", "GeoJSON ファイル"
         CSV = "csv", "CSV（緯度・経度または住所）"
+        FILE = "file", "GeoPackage・Shapefile など"
         OPENDATA = "opendata", "オープンデータのリソース"
         BUILTIN = "builtin", "区の基盤データ"
 

@@ -384,7 +384,7 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     for name in queryable & set(request.GET):
         qs = qs.filter(**{f"properties__{name}": request.GET[name]})
     exact = bbox is not None and layer.geometry_type not in ("Point", "")
-    page: list[tuple[int, bytes, str]]
+    page: list[tuple[int, bytes | memoryview, str]]
     if exact or flt is not None:
         # Candidates from the index, then the exact test: of the bbox (only needed for lines and areas)
         # and of the filter.

@@ -227,6 +227,121 @@ def layer_sync_from_resource(*, layer: Layer, actor: User | None) -> ImportResul
     return ImportResult(layer, count, skipped=notes)
 
 
+SPATIAL_FILES = (".gpkg", ".zip", ".shp", ".fgb", ".kml")
+
+
+def features_from_file(
+    filename: str, data: bytes
+) -> tuple[list[tuple[BaseGeometry, dict[str, Any]]], list[str], str]:
+    """Any file staff may upload as a layer: GeoJSON, CSV (UTF-8 or Shift_JIS), or through GDAL (pyogrio)
+    a GeoPackage, a zipped Shapefile, FlatGeobuf or KML. Returns the features, notes, and the source kind."""
+    from kotodx.opendata.validation import decode_csv
+
+    name = filename.lower()
+    if not data:
+        raise ImportProblem("ファイルが空です。")
+    if name.endswith((".geojson", ".json")):
+        items, notes = features_from_geojson(data)
+        return items, notes, Layer.Source.GEOJSON
+    if name.endswith(SPATIAL_FILES):
+        items, notes = features_from_gdal(filename, data)
+        return items, notes, Layer.Source.FILE
+    if name.endswith((".csv", ".txt")):
+        import csv
+        import io
+
+        rows = list(csv.reader(io.StringIO(decode_csv(data).text)))
+        if not rows:
+            raise ImportProblem("ファイルが空です。")
+        items, notes = features_from_rows([h.strip() for h in rows[0]], rows[1:])
+        return items, notes, Layer.Source.CSV
+    raise ImportProblem(
+        "対応していない種類のファイルです（GeoJSON、CSV、GeoPackage、Shapefile の ZIP、FlatGeobuf、KML）。"
+    )
+
+
+def features_from_gdal(
+    filename: str, data: bytes
+) -> tuple[list[tuple[BaseGeometry, dict[str, Any]]], list[str]]:
+    """Read the first layer of a GDAL vector file in memory; coordinates go to JGD2011 lon/lat from the file's
+    CRS. A zipped Shapefile without a .cpg is read as Shift_JIS, as Japanese municipal data usually is."""
+    import io
+    import warnings
+    import zipfile
+
+    import pyogrio
+    import pyogrio.raw
+    from pyproj import CRS, Transformer
+
+    notes: list[str] = []
+    if filename.lower().endswith(".shp"):
+        raise ImportProblem(
+            "Shapefile は .shp・.dbf・.shx・.prj をまとめた ZIP にしてアップロードしてください。"
+        )
+    options: dict[str, Any] = {}
+    if filename.lower().endswith(".zip"):
+        try:
+            members = [m.lower() for m in zipfile.ZipFile(io.BytesIO(data)).namelist()]
+        except zipfile.BadZipFile:
+            raise ImportProblem("ZIP ファイルとして読めません。") from None
+        if not any(m.endswith(".shp") for m in members):
+            raise ImportProblem("ZIP の中に Shapefile（.shp）がありません。")
+        if not any(m.endswith(".cpg") for m in members):
+            options["encoding"] = "cp932"
+            notes.append("文字コードの指定（.cpg）がないため、属性を Shift_JIS として読みました。")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            layers = pyogrio.list_layers(io.BytesIO(data))
+            meta, _, wkbs, columns = pyogrio.raw.read(io.BytesIO(data), **options)
+    except Exception:  # pyogrio's DataSourceError and GDAL's own errors, in English with temporary paths
+        raise ImportProblem(
+            f"「{filename}」を地図データとして読めません。壊れているか、対応していない形式です。"
+        ) from None
+    if len(layers) > 1:
+        others = "、".join(str(row[0]) for row in layers[1:])
+        notes.append(f"ファイルの最初のレイヤ「{layers[0][0]}」を取り込みました（ほかのレイヤ: {others}）。")
+    if len(wkbs) == 0:
+        raise ImportProblem("地物が1つもありません。")
+    transform = None
+    if meta.get("crs"):
+        crs = CRS.from_user_input(meta["crs"])
+        if crs.to_epsg() not in (6668, 4326, 4612) or not crs.is_geographic:
+            transform = Transformer.from_crs(crs, 6668, always_xy=True).transform
+    geoms = shapely.from_wkb(wkbs)
+    if transform is not None:
+        geoms = shapely.transform(geoms, transform, interleaved=False)
+    names = [str(n) for n in meta["fields"]]
+    items: list[tuple[BaseGeometry, dict[str, Any]]] = []
+    repaired: list[str] = []
+    for i, geom in enumerate(geoms):
+        where = f"{i + 1}番目の地物"
+        if geom is None:
+            raise ImportProblem(f"{where}: ジオメトリがありません。")
+        props = {n: _plain(col[i]) for n, col in zip(names, columns, strict=True)}
+        items.append((_check_geometry(geom, where, repaired), props))
+    if not meta.get("crs"):
+        notes.append("座標系の指定がないため、経度・緯度（JGD2011）として読みました。")
+    return items, notes + repaired
+
+
+def _plain(value: Any) -> Any:
+    """A numpy or date value from GDAL as a JSON value."""
+    import math
+
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, bytes):
+        return value.hex()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
 def feature_geojson(f: Feature) -> dict[str, Any]:
     return {
         "type": "Feature",

@@ -1,10 +1,9 @@
-"""Staff pages of the GIS: the layers a member of staff may see, and uploading a GeoJSON or CSV file as a
-new layer (or in place of a layer's features), all or nothing."""
+"""Staff pages of the GIS: the layers a member of staff may see, and uploading a file (GeoJSON, CSV,
+GeoPackage, zipped Shapefile, FlatGeobuf, KML) as a new layer or in place of a layer's features, all or
+nothing."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django import forms
@@ -19,7 +18,7 @@ from kotodx.core.models import Department
 from kotodx.core.selectors import is_ward_wide
 from kotodx.gis import selectors, services
 from kotodx.gis.models import Layer
-from kotodx.opendata.validation import FileProblem, decode_csv
+from kotodx.opendata.validation import FileProblem
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -33,7 +32,10 @@ class LayerUploadForm(forms.Form):
     )
     department = forms.ModelChoiceField(label="所管部署", queryset=Department.objects.none())
     visibility = forms.ChoiceField(label="公開範囲", choices=Layer.Visibility.choices)
-    file = forms.FileField(label="ファイル（GeoJSON、または 緯度・経度／住所 の列がある CSV）")
+    file = forms.FileField(
+        label="ファイル（GeoJSON、緯度・経度／住所 の列がある CSV、GeoPackage、"
+        "Shapefile の ZIP、FlatGeobuf、KML）"
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -75,15 +77,7 @@ def _import(request: StaffRequest, form: LayerUploadForm) -> list[str]:
     upload = d["file"]
     data = upload.read()
     try:
-        if upload.name.lower().endswith((".geojson", ".json")):
-            items, notes = services.features_from_geojson(data)
-            source = Layer.Source.GEOJSON
-        else:
-            rows = list(csv.reader(io.StringIO(decode_csv(data).text)))
-            if not rows:
-                return ["ファイルが空です。"]
-            items, notes = services.features_from_rows([h.strip() for h in rows[0]], rows[1:])
-            source = Layer.Source.CSV
+        items, notes, source = services.features_from_file(upload.name, data)
         with transaction.atomic():
             layer = Layer.objects.filter(name=d["name"]).first()
             if layer is not None and not (

@@ -40,7 +40,11 @@ class Command(BaseCommand):
         reverse.add_argument("lat", type=float, help="緯度（JGD2011、度）")
         reverse.add_argument("lon", type=float, help="経度（JGD2011、度）")
         imp = sub.add_parser("import", help="GeoJSON または CSV（緯度・経度か住所）をレイヤとして取り込む")
-        imp.add_argument("file", help="ファイルのパス（.geojson/.json または .csv、UTF-8 か Shift_JIS）")
+        imp.add_argument(
+            "file",
+            help="ファイルのパス（.geojson/.json、.csv（UTF-8 か Shift_JIS）、.gpkg、"
+            "Shapefile の .zip、.fgb、.kml）",
+        )
         imp.add_argument(
             "--layer", required=True, help="コレクションID（例: koto-aed）。あれば地物を置き換える"
         )
@@ -74,8 +78,6 @@ class Command(BaseCommand):
         self, *, file: str, layer: str, title: str, department: str, visibility: str, **_: Any
     ) -> None:
         """All or nothing: a file with a problem leaves the layer as it was (exit 1, message on stderr)."""
-        import csv
-        import io
         from pathlib import Path
 
         from django.db import transaction
@@ -83,16 +85,11 @@ class Command(BaseCommand):
         from kotodx.core.models import Department
         from kotodx.gis import services
         from kotodx.gis.models import Layer
-        from kotodx.opendata.validation import FileProblem, decode_csv
+        from kotodx.opendata.validation import FileProblem
 
         path = Path(file)
         try:
-            data = path.read_bytes()
-            if path.suffix.lower() in (".geojson", ".json"):
-                items, notes = services.features_from_geojson(data)
-            else:
-                rows = list(csv.reader(io.StringIO(decode_csv(data).text)))
-                items, notes = services.features_from_rows([h.strip() for h in rows[0]], rows[1:])
+            items, notes, source = services.features_from_file(path.name, path.read_bytes())
             with transaction.atomic():
                 target = Layer.objects.filter(name=layer).first() or services.layer_create(
                     actor=None,
@@ -101,9 +98,7 @@ class Command(BaseCommand):
                         "title": title or layer,
                         "visibility": visibility,
                         "department": Department.objects.get(code=department),
-                        "source": Layer.Source.GEOJSON
-                        if path.suffix.lower() in (".geojson", ".json")
-                        else Layer.Source.CSV,
+                        "source": source,
                     },
                 )
                 count = services.layer_replace_features(
