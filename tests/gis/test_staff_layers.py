@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kotodx.gis.models import Layer
@@ -78,3 +79,73 @@ def test_staff_upload_a_geopackage_and_a_broken_one(personas, tmp_path):
     r = client.post(URL, form(personas, b"garbage", name="gpkg", filename="parks.gpkg"))
     assert r.status_code == 400 and "地図データとして読めません" in r.content.decode()
     assert Layer.objects.get(name="gpkg").feature_count == 2  # the layer is as it was
+
+
+def _points_layer(personas):
+    from shapely.geometry import Point
+
+    from tests.gis.conftest import make_layer
+
+    return make_layer(
+        "parks-x", personas.dept_a, "public", [(Point(139.8, 35.66), {"名称": "公園"})], "公園X"
+    )
+
+
+def _settings(**extra):
+    return {
+        "title": "公園（新）",
+        "description": "説明",
+        "visibility": "public",
+        "attribution": "江東区",
+        "color": "#115A36",
+        "radius": "8",
+        "weight": "3",
+        "fill_opacity": "0.25",
+        **extra,
+    }
+
+
+def test_settings_page_by_role(personas):
+    _points_layer(personas)
+    url = f"{URL}parks-x/"
+    check_access(
+        url,
+        {"anonymous": 302, "admin": 200, "it_officer": 200, "clerk_a": 403, "auditor": 403, "committee": 403},
+        personas,
+    )
+    check_access(url, {"clerk_a": 403, "auditor": 403}, personas, method="post", data=_settings())
+    assert client_for(personas.it_officer).get(f"{URL}nope/").status_code == 404
+
+
+def test_style_is_saved_audited_and_drawn_on_the_public_map(personas):
+    from kotodx.core.models import AuditEntry
+
+    layer = _points_layer(personas)
+    r = client_for(personas.it_officer).post(f"{URL}parks-x/", _settings())
+    assert r.status_code == 302
+    layer.refresh_from_db()
+    assert layer.title == "公園（新）"
+    assert layer.style == {"color": "#115a36", "radius": 8, "weight": 3, "fillOpacity": 0.25}
+    entry = AuditEntry.objects.filter(target_type="gis.layer", action="update").latest("id")
+    assert entry.before["title"] == "公園X" and entry.after["title"] == "公園（新）"
+    page = client_for(None).get("/map/", {"layer": "parks-x"}).content.decode()
+    assert '"color": "#115a36"' in page and '"radius": 8' in page
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"color": "#ffff00"}, "コントラスト比が3:1未満"),
+        ({"color": "red"}, "16進数6桁"),
+        ({"radius": "99"}, "15"),
+        ({"fill_opacity": "2"}, "1"),
+        ({"visibility": "everyone"}, "選択"),
+        ({"title": ""}, "必須"),
+    ],
+)
+def test_bad_settings_change_nothing_and_say_why(personas, change, says):
+    layer = _points_layer(personas)
+    r = client_for(personas.it_officer).post(f"{URL}parks-x/", _settings(**change))
+    assert r.status_code == 400 and says in r.content.decode()
+    layer.refresh_from_db()
+    assert layer.title == "公園X" and layer.style == {}

@@ -18,6 +18,17 @@ from kotodx.opendata.models import Resource
 
 DATA = Path(__file__).parent / "data"
 V = Layer.Visibility
+# Each demo layer's colour on the map; every one has at least 3:1 contrast with white (WCAG 1.4.11).
+STYLES = {
+    "koto-ward-outline": {"color": "#1a1a1c", "weight": 3, "fillOpacity": 0},
+    "koto-towns": {"color": "#595959", "radius": 3},
+    "koto-parks": {"color": "#115a36"},
+    "koto-libraries": {"color": "#6b0077"},
+    "koto-child-centers": {"color": "#8a5300"},
+    "koto-wifi-demo": {"color": "#0017c1"},
+    "mynaportal-pc-demo": {"color": "#ce0000", "radius": 8},
+    "hydrants-internal-demo": {"color": "#00428c", "radius": 4},
+}
 
 
 def _layer(
@@ -48,6 +59,7 @@ def _layer(
             "is_demo": is_demo,
             "attribution": attribution,
             "source_resource": resource,
+            "style": STYLES.get(name, {}),
         },
     ), True
 

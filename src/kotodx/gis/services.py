@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, Min
 from shapely.geometry import Point, mapping, shape
@@ -131,6 +131,56 @@ def layer_create(*, data: dict[str, Any], actor: User | None) -> Layer:
     layer.full_clean()
     layer.save()
     audit_record(actor=actor, action="create", target=layer, after=model_snapshot(layer))
+    return layer
+
+
+DEFAULT_STYLE = {"color": "#0017c1", "radius": 6, "weight": 2, "fillOpacity": 0.1}
+
+
+def layer_style(layer: Layer) -> dict[str, Any]:
+    """The layer's map style, with the defaults for what it does not set."""
+    return {**DEFAULT_STYLE, **(layer.style or {})}
+
+
+def contrast_with_white(hex_colour: str) -> float:
+    """WCAG contrast ratio of a #rrggbb colour against white (symbols on the map must reach 3:1)."""
+
+    def channel(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return 1.05 / (luminance + 0.05)
+
+
+def can_manage(user: User, layer: Layer) -> bool:
+    from kotodx.core.selectors import is_ward_wide
+
+    return user.has_perm("gis.manage_layer") and (
+        is_ward_wide(user) or layer.department_id == user.department_id
+    )
+
+
+@transaction.atomic
+def layer_update(*, layer: Layer, data: dict[str, Any], actor: User) -> Layer:
+    """Change a layer's settings and map style (not its features); audited with before and after."""
+    if not can_manage(actor, layer):
+        raise PermissionDenied("このレイヤを変更する権限がありません。")
+    before = model_snapshot(layer)
+    for name in ("title", "description", "visibility", "attribution", "department"):
+        if name in data:
+            setattr(layer, name, data[name])
+    if "style" in data:
+        style = {**layer_style(layer), **data["style"]}
+        if contrast_with_white(style["color"]) < 3:
+            raise ValidationError(
+                {"color": "背景（白）とのコントラスト比が3:1未満で、見えにくい色です。濃い色にしてください。"}
+            )
+        layer.style = style
+    layer.full_clean()
+    layer.save()
+    audit_record(actor=actor, action="update", target=layer, before=before, after=model_snapshot(layer))
     return layer
 
 

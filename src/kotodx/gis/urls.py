@@ -15,5 +15,6 @@ urlpatterns = [
     path("ogc/collections/<slug:collection_id>/queryables", ogc.queryables, name="ogc_queryables"),
     path("map/", views.public_map, name="map"),
     path("staff/gis/layers/", staff_views.layer_list, name="staff_layers"),
+    path("staff/gis/layers/<slug:name>/", staff_views.layer_edit, name="staff_layer_edit"),
     path("map/geocode", views.geocode, name="geocode"),
 ]

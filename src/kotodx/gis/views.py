@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from kotodx.gis import selectors
+from kotodx.gis import selectors, services
 from kotodx.gis.models import Layer
 
 NEAREST = 5
@@ -58,6 +58,7 @@ def public_map(request: HttpRequest) -> HttpResponse:
                     "title": la.title,
                     "url": f"/ogc/collections/{la.name}/items?limit=1000",
                     "chosen": la.name in chosen,
+                    "style": services.layer_style(la),
                 }
                 for la in layers
             ],

@@ -14,10 +14,11 @@ document.addEventListener("DOMContentLoaded", () => {
   const control = L.control.layers(null, null, { collapsed: false }).addTo(map);
   layers.forEach((layer, i) => {
     fetch(layer.url).then((r) => r.json()).then((fc) => {
-      const colour = colours[i % colours.length];
+      const s = layer.style || {};
+      const colour = s.color || colours[i % colours.length];
       const gj = L.geoJSON(fc, {
-        style: { color: colour, weight: 2, fillOpacity: 0.05 },
-        pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 6, color: colour, weight: 2 }),
+        style: { color: colour, weight: s.weight || 2, fillOpacity: s.fillOpacity ?? 0.05 },
+        pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: s.radius || 6, color: colour, weight: 2 }),
         onEachFeature: (f, l) => {
           const props = Object.entries(f.properties || {}).filter(([, v]) => v !== "" && v !== null).slice(0, 8);
           l.bindPopup(props.map(([k, v]) => `<strong>${escape(k)}</strong>: ${escape(v)}`).join("<br>"));

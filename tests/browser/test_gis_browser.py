@@ -1,0 +1,48 @@
+"""The GIS staff pages in the browser: a layer's settings and map style edited by keyboard, a colour with too
+little contrast refused with the reason focused, the new colour drawn on the public map; axe on each state."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from shapely.geometry import Point
+
+from tests.browser.conftest import axe_violations
+from tests.conftest import PASSWORD
+from tests.gis.conftest import make_layer
+
+pytestmark = pytest.mark.browser
+
+
+def test_layer_style_edited_by_keyboard_and_drawn_on_the_map(live_server, personas, page):
+    make_layer(
+        "parks-x",
+        personas.dept_a,
+        "public",
+        [(Point(139.79 + i * 0.002, 35.66), {"名称": f"公園{i}"}) for i in range(3)],
+        "公園X",
+    )
+    page.goto(live_server.url + reverse("core:login"))
+    page.get_by_label("ログインID").fill("t.it")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_label("パスワード").press("Enter")
+    page.wait_for_url(live_server.url + "/staff/")
+    page.goto(live_server.url + reverse("gis:staff_layers"))
+    page.get_by_role("link", name=re.compile("設定と表示スタイル.*公園X")).click()
+    assert axe_violations(page) == []
+    page.locator("#id_color").fill("#ffff00")  # yellow on white: about 1.1:1
+    page.get_by_label("点の記号の半径（ピクセル）").fill("9")
+    page.get_by_label("点の記号の半径（ピクセル）").press("Enter")
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    assert "コントラスト比が3:1未満" in summary.inner_text()
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert axe_violations(page) == []
+    page.locator("#id_color").fill("#6b0077")
+    page.get_by_role("button", name="保存する").press("Enter")
+    page.wait_for_url(live_server.url + reverse("gis:staff_layers"))
+    page.goto(live_server.url + "/map/?layer=parks-x")
+    marker = page.locator("path.leaflet-interactive").first
+    marker.wait_for()
+    assert marker.get_attribute("stroke") == "#6b0077"
+    assert axe_violations(page) == []
