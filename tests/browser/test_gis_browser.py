@@ -46,3 +46,37 @@ def test_layer_style_edited_by_keyboard_and_drawn_on_the_map(live_server, person
     marker.wait_for()
     assert marker.get_attribute("stroke") == "#6b0077"
     assert axe_violations(page) == []
+
+
+def test_near_me_and_a_clicked_point_find_the_nearest(live_server, personas, browser):
+    make_layer(
+        "aed-x",
+        personas.dept_a,
+        "public",
+        [(Point(139.79 + i * 0.002, 35.66), {"名称": f"AED{i}"}) for i in range(5)],
+        "AED",
+    )
+    context = browser.new_context(
+        locale="ja-JP",
+        geolocation={"latitude": 35.66, "longitude": 139.798},
+        permissions=["geolocation"],
+        viewport={"width": 1280, "height": 900},
+    )
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/map/?layer=aed-x&target=aed-x")
+        page.get_by_role("button", name="現在地から近くを探す").click()
+        page.wait_for_url("**lat=35.66**")
+        first = page.locator(".nearest li").first
+        assert first.inner_text().startswith("AED4 — 約0m")
+        assert axe_violations(page) == []
+        # a click on the map chooses that point; the live region says so; 表示する lists from there
+        page.locator("#layer-map").click(position={"x": 200, "y": 150})
+        assert "選んだ地点: 緯度" in page.locator("#point-status").inner_text()
+        lat = page.locator("#near-lat").input_value()
+        page.get_by_role("button", name="表示する").click()
+        page.wait_for_url(f"**lat={lat}**")
+        assert page.locator(".nearest li").count() == 5
+        page.screenshot(path="test-artifacts/map-near-point.png", full_page=True)
+    finally:
+        context.close()

@@ -37,9 +37,11 @@ def public_map(request: HttpRequest) -> HttpResponse:
     nearest: dict[str, Any] | None = None
     q = request.GET.get("near", "").strip()[:200]
     target = request.GET.get("target", "")
-    if q:
+    chosen_layer = next((la for la in layers if la.name == target), None)
+    if request.GET.get("lat") or request.GET.get("lon"):
+        nearest = _nearest_to_point(request.GET.get("lat", ""), request.GET.get("lon", ""), chosen_layer)
+    elif q:
         match = _geocoder().geocode(q)
-        chosen_layer = next((la for la in layers if la.name == target), None)
         nearest = {"query": q, "match": match, "layer": chosen_layer, "items": []}
         if match is not None and chosen_layer is not None:
             nearest["items"] = _nearest(chosen_layer, match.lon, match.lat)
@@ -64,6 +66,26 @@ def public_map(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+def _nearest_to_point(raw_lat: str, raw_lon: str, layer: Layer | None) -> dict[str, Any]:
+    """'Near me' and a point clicked on the map: the nearest features of the chosen layer."""
+    import math
+
+    out: dict[str, Any] = {"point": True, "layer": layer, "items": [], "error": ""}
+    try:
+        lat, lon = float(raw_lat), float(raw_lon)
+    except ValueError:
+        out["error"] = "地点の緯度・経度が数値ではありません。地図をクリックし直すか、住所で探してください。"
+        return out
+    if not (math.isfinite(lat) and math.isfinite(lon) and 20 <= lat <= 46 and 122 <= lon <= 154):
+        out["error"] = "地点が日本の範囲外です（緯度20〜46度、経度122〜154度）。"
+        return out
+    town = _geocoder().reverse(lat, lon)
+    out.update(lat=round(lat, 6), lon=round(lon, 6), town=(town or {}).get("town", ""))
+    if layer is not None:
+        out["items"] = _nearest(layer, lon, lat)
+    return out
 
 
 def _nearest(layer: Layer, lon: float, lat: float) -> list[dict[str, Any]]:
