@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "kotodx.opendata",
     "kotodx.eapply",
     "kotodx.gis",
+    "kotodx.a11y",
 ]
 
 MIDDLEWARE = [
@@ -139,7 +140,10 @@ else:
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                    "PRAGMA mmap_size=268435456;"  # reads of big layers and datastore tables without syscalls
+                ),
             },
         }
     }
@@ -246,6 +250,7 @@ USE_TZ = True
 # --- Files ------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+CHROMIUM = os.environ.get("KOTODX_CHROMIUM", "/usr/bin/chromium")  # the accessibility checker's browser
 NODE_MODULES = Path(os.environ.get("KOTODX_NODE_MODULES") or PROJECT_DIR / "node_modules")
 STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
@@ -256,6 +261,37 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Source maps are for developers' tools, not worth compressing at every collectstatic (they are 10 MB).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    "map",
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "webp",
+    "zip",
+    "gz",
+    "tgz",
+    "bz2",
+    "tbz",
+    "xz",
+    "br",
+    "swf",
+    "flv",
+    "woff",
+    "woff2",
+    "3gp",
+    "3gpp",
+    "asf",
+    "avi",
+    "m4v",
+    "mov",
+    "mp4",
+    "mpeg",
+    "mpg",
+    "webm",
+    "wmv",
+]
 MEDIA_URL = "/media/"  # never served directly: downloads go through views that check permissions
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -53,7 +53,7 @@ class Server:
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # the first start collects and compresses the static files
         while time.monotonic() < deadline:
             try:
                 requests.get(self.url + "/healthz", timeout=2)

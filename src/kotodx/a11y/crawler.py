@@ -1,0 +1,138 @@
+"""Checking a site: from a start URL, same site only, robots.txt honoured, breadth first up to a depth and a
+page limit, a politeness delay between pages. Each page is opened in Chromium and checked by the engine;
+a page that cannot be checked (unreachable, TLS error, 4xx/5xx, not HTML, off-site redirect, timeout, a
+crash) is recorded with the reason and the crawl goes on."""
+
+from __future__ import annotations
+
+import time
+import urllib.robotparser
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from kotodx.a11y import engine
+
+USER_AGENT = "KotoDX-A11yChecker/1.0 (+https://github.com/koto-dx)"
+SKIP_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".jpg", ".jpeg",
+                   ".png", ".gif", ".svg", ".mp3", ".mp4", ".csv", ".xml", ".json")  # fmt: skip
+
+
+@dataclass
+class CrawlOptions:
+    max_pages: int = 1
+    max_depth: int = 3
+    delay: float = 0.0
+    timeout_ms: int = 20000
+    engine: str = "full"
+
+
+def _robots(start: str) -> urllib.robotparser.RobotFileParser | None:
+    parts = urlsplit(start)
+    parser = urllib.robotparser.RobotFileParser(f"{parts.scheme}://{parts.netloc}/robots.txt")
+    try:
+        parser.read()
+    except Exception:  # no robots.txt that can be read: everything is allowed
+        return None
+    return parser
+
+
+def _same_site(url: str, start: str) -> bool:
+    a, b = urlsplit(url), urlsplit(start)
+    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+
+def crawl(
+    start: str, options: CrawlOptions, on_page: Callable[[int, int], None] | None = None
+) -> Iterator[engine.PageResult]:
+    """Yield the result of each page checked, in the order the pages were reached."""
+    from playwright.sync_api import sync_playwright
+
+    if urlsplit(start).scheme not in ("http", "https"):
+        yield engine.PageResult(url=start, error="http:// か https:// で始まるURLを指定してください。")
+        return
+    robots = _robots(start)
+    queue: deque[tuple[str, int]] = deque([(urldefrag(start).url, 0)])
+    seen = {urldefrag(start).url}
+    done = 0
+    with sync_playwright() as pw:
+        browser = engine.launch(pw)
+        try:
+            while queue and done < options.max_pages:
+                url, depth = queue.popleft()
+                if robots is not None and not robots.can_fetch(USER_AGENT, url):
+                    yield engine.PageResult(
+                        url=url, error="robots.txt で検査を断られているため検査していません。"
+                    )
+                    continue
+                if done and options.delay:
+                    time.sleep(options.delay)
+                result, links = _check_one(browser, url, start, options)
+                done += 1
+                if on_page:
+                    on_page(done, min(options.max_pages, done + len(queue)))
+                yield result
+                if depth < options.max_depth:
+                    for link in links:
+                        if (
+                            link not in seen
+                            and _same_site(link, start)
+                            and not link.lower().endswith(SKIP_EXTENSIONS)
+                        ):
+                            seen.add(link)
+                            queue.append((link, depth + 1))
+        finally:
+            browser.close()
+
+
+def _check_one(
+    browser: Any, url: str, start: str, options: CrawlOptions
+) -> tuple[engine.PageResult, list[str]]:
+    context = browser.new_context(locale="ja-JP", user_agent=USER_AGENT, ignore_https_errors=False)
+    page = context.new_page()
+    try:
+        try:
+            response = page.goto(url, wait_until="load", timeout=options.timeout_ms)
+        except Exception as exc:
+            return engine.PageResult(url=url, error=_navigation_error(exc, options.timeout_ms)), []
+        status = response.status if response else None
+        final = page.url
+        if not _same_site(final, start):
+            return engine.PageResult(
+                url=url, final_url=final, status=status, error="別のサイトへ転送されたため検査していません。"
+            ), []
+        if status is not None and status >= 400:
+            return engine.PageResult(
+                url=url, final_url=final, status=status, error=f"HTTP {status} が返りました。"
+            ), []
+        content_type = (response.headers.get("content-type", "") if response else "").split(";")[0].strip()
+        if content_type and content_type not in ("text/html", "application/xhtml+xml"):
+            return engine.PageResult(
+                url=url, final_url=final, status=status, error=f"HTMLではありません（{content_type}）。"
+            ), []
+        result = engine.check_loaded_page(page, engine=options.engine)
+        result.url, result.final_url, result.status = url, final, status
+        hrefs = page.evaluate("() => Array.from(document.querySelectorAll('a[href]'), a => a.href)")
+        links = list(dict.fromkeys(urldefrag(urljoin(final, h)).url for h in hrefs if h.startswith("http")))
+        return result, links
+    except Exception as exc:  # the page crashed the browser tab: recorded, the crawl goes on
+        return engine.PageResult(
+            url=url, error=f"検査中にページが応答しなくなりました（{type(exc).__name__}）。"
+        ), []
+    finally:
+        context.close()
+
+
+def _navigation_error(exc: Exception, timeout_ms: int) -> str:
+    text = str(exc)
+    if "Timeout" in type(exc).__name__ or "Timeout" in text:
+        return f"{timeout_ms // 1000}秒以内に読み込みが終わりませんでした。"
+    if "ERR_CERT" in text or "SSL" in text:
+        return "TLS（https）の証明書に問題があり、接続できませんでした。"
+    if "ERR_NAME_NOT_RESOLVED" in text:
+        return "ホスト名が見つかりません。"
+    if "ERR_CONNECTION_REFUSED" in text or "ERR_CONNECTION" in text or "ERR_ADDRESS" in text:
+        return "サーバーに接続できませんでした。"
+    return f"ページを開けませんでした（{text.splitlines()[0][:120]}）。"
