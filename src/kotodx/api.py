@@ -1,4 +1,5 @@
-"""The platform's JSON API: one NinjaAPI, one router per app, OpenAPI at /api/openapi.json."""
+"""The platform's JSON API: one NinjaAPI, one router per app, OpenAPI at /api/openapi.json, its reference
+at /api/docs (an accessible page of ours, written from the same OpenAPI document)."""
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -16,6 +17,7 @@ api = NinjaAPI(
         "Koto DX Platform JSON API. 職員はセッション（ブラウザ）または APIトークン（Bearer）で認証します。"
     ),
     urls_namespace="api",
+    docs_url=None,  # our own page (kotodx.core.views.api_docs): Swagger UI fails WCAG 2.1 AA
 )
 api.add_router("/core", core_router)
 api.add_router("/plan", plan_router)

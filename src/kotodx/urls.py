@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     re_path(r"^api/3/action/(?P<name>[A-Za-z_]+)/?$", ckan.action, name="ckan_action"),
     re_path(r"^api/action/(?P<name>[A-Za-z_]+)/?$", ckan.action),
+    path("api/docs", core_views.api_docs, name="api_docs"),
     path("api/", api.urls),
     path("", include("kotodx.gis.urls")),
     path("admin/", admin.site.urls),

@@ -52,7 +52,9 @@ def test_keyboard_only_login(live_server, personas, page):
     assert page.get_by_role("heading", level=1).inner_text() == "職員メニュー"
 
 
-@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/accessibility/", "/en/", "/en/accounts/login/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/accounts/login/", "/accessibility/", "/en/", "/en/accounts/login/", "/api/docs"]
+)
 def test_public_pages_have_no_axe_violations(live_server, db, page, path):
     page.goto(live_server.url + path)
     assert page.evaluate("document.documentElement.lang") in {"ja", "en"}

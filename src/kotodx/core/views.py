@@ -51,6 +51,57 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """The API reference, written from the OpenAPI document: operations by tag, parameters, responses."""
+    from kotodx.api import api
+
+    schema = api.get_openapi_schema(path_prefix="/api/")
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for path, methods in schema["paths"].items():
+        for method, op in methods.items():
+            body = op.get("requestBody", {}).get("content", {})
+            groups.setdefault((op.get("tags") or ["その他"])[0], []).append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "id": op.get("operationId", f"{method}-{path}"),
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "parameters": [
+                        {
+                            "name": p["name"],
+                            "in": p["in"],
+                            "required": p.get("required", False),
+                            "type": _schema_type(p.get("schema", {})),
+                            "description": p.get("description", ""),
+                        }
+                        for p in op.get("parameters", [])
+                    ],
+                    "body": [_schema_type(c.get("schema", {})) for c in body.values()],
+                    "responses": sorted(
+                        (code, r.get("description", "")) for code, r in op.get("responses", {}).items()
+                    ),
+                    "auth": bool(op.get("security")),
+                }
+            )
+    return render(
+        request,
+        "core/api_docs.html",
+        {"info": schema["info"], "groups": sorted(groups.items())},
+    )
+
+
+def _schema_type(schema: dict[str, Any]) -> str:
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    if schema.get("type") == "array":
+        return f"{_schema_type(schema.get('items', {}))} の配列"
+    if "anyOf" in schema:
+        return " または ".join(_schema_type(s) for s in schema["anyOf"])
+    return str(schema.get("type", ""))
+
+
+@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
