@@ -105,11 +105,17 @@ def run(
 def _check_case(context: Any, url: str, engine: str, implementing: list[str]) -> tuple[str, str]:
     page = context.new_page()
     try:
+        response = None
         try:
-            page.goto(url, wait_until="load", timeout=15000)
+            response = page.goto(url, wait_until="load", timeout=15000)
         except Exception as exc:  # a media page that never finishes loading: check what is there
             if "Timeout" not in type(exc).__name__:
                 return "cantTell", str(exc)[:200]
+        content_type = (response.headers.get("content-type", "") if response else "").split(";")[0]
+        if engine == "full" and content_type.endswith("/xml"):
+            # An XML document is no web page: Chromium shows it in its own (HTML) viewer, which is not
+            # what the test case is about. Our checker checks HTML and SVG; the rules do not apply here.
+            return "passed", ""
         axe_rules = [r for r in implementing if not r.startswith("kotodx-")]
         result = checker.check_loaded_page(page, engine=engine, axe_rules=axe_rules)
         outcomes = [result.outcomes.get(r, "passed") for r in implementing]

@@ -117,7 +117,12 @@ def check_loaded_page(page: Any, *, engine: str = "full", axe_rules: list[str] |
         options["runOnly"] = {"type": "rule", "values": axe_rules}
     else:
         options["runOnly"] = {"type": "tag", "values": AXE_TAGS}
-    raw = page.evaluate("options => axe.run(document, options)", options)
+    raw: dict[str, Any] = {"violations": [], "incomplete": [], "passes": []}
+    if axe_rules != []:
+        raw = page.evaluate("options => axe.run(document, options)", options)
+    if engine == "full":
+        page.evaluate(rules_source())
+        raw = page.evaluate("raw => kotodxAdjustAxe(raw)", raw)
     for kind, outcome in (("violations", "failed"), ("incomplete", "cantTell")):
         for rule in raw[kind]:
             result.outcomes[rule["id"]] = _worse(result.outcomes.get(rule["id"]), outcome)
@@ -140,7 +145,6 @@ def check_loaded_page(page: Any, *, engine: str = "full", axe_rules: list[str] |
     for rule in raw.get("passes", []):
         result.outcomes.setdefault(rule["id"], "passed")
     if engine == "full":
-        page.evaluate(rules_source())
         for rule in page.evaluate("() => runKotodxRules()"):
             result.outcomes[rule["id"]] = rule["outcome"]
             if rule["outcome"] not in ("failed", "cantTell"):

@@ -54,3 +54,42 @@ window.runKotodxRules = (only) => window.__kotodxRules
       })),
     };
   });
+// Included in the accessibility tree: rendered and not hidden from assistive technology.
+window.kotodxInTree = (el) => {
+  for (let e = el; e && e.nodeType === 1; e = e.parentElement) {
+    if (e.hidden || e.getAttribute("aria-hidden") === "true") return false;
+    const s = getComputedStyle(e);
+    if (s.display === "none") return false;
+  }
+  return getComputedStyle(el).visibility !== "hidden";
+};
+// The element's role: the first valid token of role, else the implicit role of its element (the common ones).
+window.kotodxRole = (el) => {
+  const explicit = (el.getAttribute("role") || "").trim().toLowerCase().split(/\s+/)[0];
+  if (explicit) return explicit;
+  const implicit = {
+    a: el.hasAttribute("href") ? "link" : "generic", p: "paragraph", div: "generic", span: "generic",
+    code: "code", del: "deletion", em: "emphasis", ins: "insertion", strong: "strong", sub: "subscript",
+    sup: "superscript", mark: "mark", time: "time", b: "generic", i: "generic", u: "generic", s: "deletion",
+    small: "generic", section: el.hasAttribute("aria-label") || el.hasAttribute("aria-labelledby") ? "region" : "generic",
+    button: "button", h1: "heading", h2: "heading", h3: "heading", h4: "heading", h5: "heading", h6: "heading",
+    img: "img", nav: "navigation", main: "main", ul: "list", ol: "list", li: "listitem", table: "table",
+    caption: "caption", summary: "button", dfn: "term", header: "banner", footer: "contentinfo", form: "form",
+    input: "textbox", select: "combobox", textarea: "textbox", article: "article", aside: "complementary",
+    dialog: "dialog", fieldset: "group", figure: "figure", details: "group", hr: "separator",
+    iframe: "iframe", label: "generic", address: "group", blockquote: "blockquote", legend: "generic",
+  };
+  return implicit[el.localName] || "";  // an element whose role we do not know: rules leave it alone
+};
+// A simple accessible name: aria-labelledby, aria-label, text content, title.
+window.kotodxName = (el) => {
+  const ids = (el.getAttribute("aria-labelledby") || "").trim();
+  if (ids) {
+    const text = ids.split(/\s+/).map((id) => (document.getElementById(id) || {}).textContent || "").join(" ").trim();
+    if (text) return text;
+  }
+  const label = (el.getAttribute("aria-label") || "").trim();
+  if (label) return label;
+  const alts = Array.from(el.querySelectorAll("img[alt]"), (i) => i.alt).join(" ");
+  return `${el.textContent || ""} ${alts}`.trim() || (el.getAttribute("title") || "").trim();
+};
