@@ -28,6 +28,16 @@ PREFIX = "/WAI/content-assets/wcag-act-rules/"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    # As W3C serves them: the test cases are UTF-8 and many say so only in the HTTP header.
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".html": "text/html; charset=utf-8",
+        ".xml": "application/xml; charset=utf-8",
+        ".svg": "image/svg+xml; charset=utf-8",
+        ".css": "text/css; charset=utf-8",
+        ".js": "text/javascript; charset=utf-8",
+    }
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
 
