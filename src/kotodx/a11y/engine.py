@@ -101,8 +101,11 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=chromium_path(), args=BROWSER_ARGS)
 
 
-def check_loaded_page(page: Any, *, engine: str = "full", axe_rules: list[str] | None = None) -> PageResult:
-    """Run axe (and, for engine "full", our rules) on the page as it is now."""
+def check_loaded_page(
+    page: Any, *, engine: str = "full", axe_rules: list[str] | None = None, keyboard: bool = True
+) -> PageResult:
+    """Run axe (and, for engine "full", our rules; with keyboard, the checks that press keys) on the page
+    as it is now."""
     result = PageResult(url=page.url, final_url=page.url)
     try:
         result.title = page.title()
@@ -145,7 +148,12 @@ def check_loaded_page(page: Any, *, engine: str = "full", axe_rules: list[str] |
     for rule in raw.get("passes", []):
         result.outcomes.setdefault(rule["id"], "passed")
     if engine == "full":
-        for rule in page.evaluate("() => runKotodxRules()"):
+        ours = page.evaluate("() => runKotodxRules()")
+        if keyboard:
+            from kotodx.a11y import interaction
+
+            ours += interaction.run(page)
+        for rule in ours:
             result.outcomes[rule["id"]] = rule["outcome"]
             if rule["outcome"] not in ("failed", "cantTell"):
                 continue
@@ -178,8 +186,11 @@ def axe_act_map(page: Any) -> dict[str, list[str]]:
 
 
 def custom_act_map(page: Any) -> dict[str, list[str]]:
+    from kotodx.a11y import interaction
+
     page.evaluate(rules_source())
     pairs = page.evaluate("() => window.__kotodxRules.map(r => [r.id, r.actIds || []])")
+    pairs += [[rule_id, act_ids] for rule_id, act_ids in interaction.ACT_IDS.items()]
     out: dict[str, list[str]] = {}
     for rule_id, act_ids in pairs:
         for act in act_ids:

@@ -1,0 +1,127 @@
+"""Checks that need a keyboard, which axe-core cannot make: the page is driven with Tab and Shift+Tab as a
+keyboard user would.
+
+- kotodx-keyboard-trap (WCAG 2.1.2, ACT a1b64e/80af7b): from each element in the tab order, Tab or
+  Shift+Tab must move the focus away (a blur handler that takes the focus back is a trap).
+- kotodx-focus-visible (WCAG 2.4.7, ACT oj04fd): when an element receives the focus from the keyboard,
+  something on the screen must change (outline, border, colour, an indicator elsewhere).
+
+They change the focus, so they run after the other rules. The first MAX_ELEMENTS elements of the tab order
+are checked; a page with more says so in the finding."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+MAX_ELEMENTS = 15
+SETTLE_MS = 40  # blur/focus handlers with short timers run in this time
+
+TABBABLE_JS = """() => {
+  const sel = ['a[href]', 'area[href]', 'button', 'input', 'select', 'textarea', 'iframe', 'summary',
+    '[tabindex]', '[contenteditable=""]', '[contenteditable="true"]'].join(', ');
+  const visible = (el) => {
+    const s = getComputedStyle(el);
+    if (s.visibility === 'hidden' || s.display === 'none') return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  };
+  const out = [];
+  document.querySelectorAll(sel).forEach((el) => {
+    if (el.disabled || el.tabIndex < 0 || el.closest('[inert]') || !visible(el)) return;
+    if (el.localName === 'input' && el.type === 'hidden') return;
+    out.push(el);
+  });
+  out.forEach((el, i) => el.setAttribute('data-kotodx-tab', String(i)));
+  return out.length;
+}"""
+
+ACTIVE_JS = """() => {
+  const a = document.activeElement;
+  return a && a !== document.body ? (a.getAttribute('data-kotodx-tab') ?? '?') : null;
+}"""
+
+
+ACT_IDS = {"kotodx-keyboard-trap": ["a1b64e", "80af7b"], "kotodx-focus-visible": ["oj04fd"]}
+
+
+def _rule(rule_id: str, act_ids: list[str], sc: str, impact: str, help_text: str) -> dict[str, Any]:
+    return {
+        "id": rule_id,
+        "actIds": act_ids,
+        "sc": [sc],
+        "impact": impact,
+        "review": False,
+        "help": help_text,
+        "outcome": "inapplicable",
+        "error": "",
+        "nodes": [],
+    }
+
+
+def run(page: Any) -> list[dict[str, Any]]:
+    trap = _rule(
+        "kotodx-keyboard-trap",
+        ["a1b64e", "80af7b"],
+        "2.1.2",
+        "critical",
+        "キーボードのフォーカスがこの要素から出られません（Tab でも Shift+Tab でも移りません）。",
+    )
+    visible = _rule(
+        "kotodx-focus-visible",
+        ["oj04fd"],
+        "2.4.7",
+        "serious",
+        "キーボードでフォーカスしても画面が変わらず、どこにフォーカスがあるか見えません。"
+        ":focus-visible に枠線などを付けてください。",
+    )
+    try:
+        count = int(page.evaluate(TABBABLE_JS))
+    except Exception as exc:  # a document without elements (an image): nothing to check
+        trap["error"] = visible["error"] = str(exc)[:200]
+        return [trap, visible]
+    if count == 0:
+        return [trap, visible]
+    trap["outcome"] = visible["outcome"] = "passed"
+    for i in range(min(count, MAX_ELEMENTS)):
+        selector = f'[data-kotodx-tab="{i}"]'
+        with contextlib.suppress(Exception):  # an element that went away while we pressed keys
+            _check_element(page, selector, str(i), trap, visible)
+    return [trap, visible]
+
+
+def _check_element(
+    page: Any, selector: str, index: str, trap: dict[str, Any], visible: dict[str, Any]
+) -> None:
+    element = page.locator(selector).first
+    # Visible focus: the screen with nothing focused, then with the element focused after a key press (so
+    # that the browser shows the focus as it does for keyboard users, :focus-visible).
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.wait_for_timeout(SETTLE_MS)
+    before = page.screenshot(animations="disabled", caret="hide")
+    page.keyboard.press("Shift")
+    page.evaluate("sel => document.querySelector(sel).focus()", selector)
+    page.wait_for_timeout(SETTLE_MS)
+    if page.evaluate(ACTIVE_JS) == index:
+        after = page.screenshot(animations="disabled", caret="hide")
+        if after == before:
+            visible["outcome"] = "failed"
+            visible["nodes"].append(_node(element, "フォーカスの前後で画面が変わりません。"))
+    # Keyboard trap: from the element, Tab or Shift+Tab must take the focus elsewhere.
+    for key in ("Tab", "Shift+Tab"):
+        page.evaluate("sel => document.querySelector(sel).focus()", selector)
+        page.keyboard.press(key)
+        page.wait_for_timeout(SETTLE_MS)
+        if page.evaluate(ACTIVE_JS) != index:
+            return
+    trap["outcome"] = "failed"
+    trap["nodes"].append(_node(element, "Tab でも Shift+Tab でもフォーカスが移りません。"))
+
+
+def _node(element: Any, message: str) -> dict[str, str]:
+    try:
+        html = element.evaluate("el => el.outerHTML.slice(0, 300)")
+        selector = element.evaluate("el => window.kotodxSelector ? kotodxSelector(el) : el.localName")
+    except Exception:
+        html, selector = "", ""
+    return {"selector": selector, "html": html, "message": message}
