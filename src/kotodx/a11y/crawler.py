@@ -57,6 +57,7 @@ def crawl(
     queue: deque[tuple[str, int]] = deque([(urldefrag(start).url, 0)])
     seen = {urldefrag(start).url}
     done = 0
+    checked: set[str] = set()  # elements whose keyboard behaviour was checked on an earlier page
     with sync_playwright() as pw:
         browser = engine.launch(pw)
         try:
@@ -69,7 +70,7 @@ def crawl(
                     continue
                 if done and options.delay:
                     time.sleep(options.delay)
-                result, links = _check_one(browser, url, start, options)
+                result, links = _check_one(browser, url, start, options, checked)
                 done += 1
                 if on_page:
                     on_page(done, min(options.max_pages, done + len(queue)))
@@ -88,7 +89,7 @@ def crawl(
 
 
 def _check_one(
-    browser: Any, url: str, start: str, options: CrawlOptions
+    browser: Any, url: str, start: str, options: CrawlOptions, checked: set[str]
 ) -> tuple[engine.PageResult, list[str]]:
     context = browser.new_context(locale="ja-JP", user_agent=USER_AGENT, ignore_https_errors=False)
     page = context.new_page()
@@ -112,7 +113,7 @@ def _check_one(
             return engine.PageResult(
                 url=url, final_url=final, status=status, error=f"HTMLではありません（{content_type}）。"
             ), []
-        result = engine.check_loaded_page(page, engine=options.engine)
+        result = engine.check_loaded_page(page, engine=options.engine, seen=checked)
         result.url, result.final_url, result.status = url, final, status
         hrefs = page.evaluate("() => Array.from(document.querySelectorAll('a[href]'), a => a.href)")
         links = list(dict.fromkeys(urldefrag(urljoin(final, h)).url for h in hrefs if h.startswith("http")))

@@ -102,7 +102,12 @@ def launch(playwright: Any) -> Any:
 
 
 def check_loaded_page(
-    page: Any, *, engine: str = "full", axe_rules: list[str] | None = None, keyboard: bool = True
+    page: Any,
+    *,
+    engine: str = "full",
+    axe_rules: list[str] | None = None,
+    keyboard: bool = True,
+    seen: set[str] | None = None,
 ) -> PageResult:
     """Run axe (and, for engine "full", our rules; with keyboard, the checks that press keys) on the page
     as it is now."""
@@ -152,7 +157,7 @@ def check_loaded_page(
         if keyboard:
             from kotodx.a11y import interaction
 
-            ours += interaction.run(page)
+            ours += interaction.run(page, seen)
         for rule in ours:
             result.outcomes[rule["id"]] = rule["outcome"]
             if rule["outcome"] not in ("failed", "cantTell"):
