@@ -136,9 +136,10 @@ def opendata() -> None:
 
 
 if __name__ == "__main__":
-    from bench import eapply_bench, gis_bench
+    from bench import a11y_bench, eapply_bench, gis_bench
 
     main()
     opendata()
     eapply_bench.main()
     gis_bench.main()
+    a11y_bench.main()

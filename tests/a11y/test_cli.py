@@ -139,3 +139,12 @@ def test_act_scoring_axe_and_full(act_dir):
 def test_act_on_a_folder_without_test_cases(tmp_path):
     r = kotodx("act", str(tmp_path))
     assert r.returncode == 2 and "testcases.json" in r.stderr
+
+
+def test_a_list_of_pages_checked_two_at_a_time(site):
+    from kotodx.a11y import crawler
+
+    urls = [f"{site}/bad.html", f"{site}/good.html", f"{site}/gone.html"]
+    results = crawler.check_urls(urls, crawler.CrawlOptions(timeout_ms=5000), concurrency=2)
+    assert [r.url for r in results] == urls
+    assert results[0].violations and not results[1].findings and results[2].error == "HTTP 404 が返りました。"

@@ -88,6 +88,41 @@ def crawl(
             browser.close()
 
 
+def check_urls(urls: list[str], options: CrawlOptions, concurrency: int = 2) -> list[engine.PageResult]:
+    """Check a list of pages (no link following), several at a time: one browser per worker thread."""
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    results: list[engine.PageResult | None] = [None] * len(urls)
+    lock = threading.Lock()
+    queue = list(enumerate(urls))
+    checked: set[str] = set()
+
+    def worker() -> None:
+        with sync_playwright() as pw:
+            browser = engine.launch(pw)
+            try:
+                while True:
+                    with lock:
+                        if not queue:
+                            return
+                        i, url = queue.pop(0)
+                    results[i], _ = _check_one(browser, url, url, options, checked)
+            finally:
+                browser.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(max(1, concurrency))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [
+        r if r is not None else engine.PageResult(url=u, error="検査できませんでした。")
+        for r, u in zip(results, urls, strict=True)
+    ]
+
+
 def _check_one(
     browser: Any, url: str, start: str, options: CrawlOptions, checked: set[str]
 ) -> tuple[engine.PageResult, list[str]]:
