@@ -12,6 +12,10 @@ pytestmark = pytest.mark.browser
 
 
 def test_every_public_page_passes_our_checker(live_server, transactional_db):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the pages are the same on every database: crawled once, in the embedded run (3 minutes)")
     call_command("loaddemo", stdout=StringIO())
     options = crawler.CrawlOptions(max_pages=80, max_depth=4, delay=0, timeout_ms=30000)
     results = list(crawler.crawl(live_server.url + "/", options))
