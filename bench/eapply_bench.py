@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -16,6 +15,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+
+from bench.server import serve
 
 RESIDENTS = int(os.environ.get("BENCH_RESIDENTS", "200"))
 DEFINITION = {
@@ -99,30 +100,11 @@ def resident(base: str, n: int) -> tuple[str | None, list[float], str]:
 def run(name: str, extra: dict[str, str], workers: int) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | extra
     setup(env)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kotodx.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                requests.get(base + "/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+    with serve(env, workers) as base:
         t0 = time.perf_counter()
         with ThreadPoolExecutor(max_workers=RESIDENTS) as pool:
             results = list(pool.map(lambda n: resident(base, n), range(RESIDENTS)))
         elapsed = time.perf_counter() - t0
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     refs = [r for r, _t, _e in results if r]
     errors = [e for _r, _t, e in results if e]
     latencies = sorted(x for _r, t, _e in results for x in t)

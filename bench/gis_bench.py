@@ -16,14 +16,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import requests
+from bench.server import serve
 
 ANCHOR = Path(__file__).resolve().parents[2] / "shared" / "bench" / "pygeoapi-anchor"
 SECONDS = int(os.environ.get("KOTODX_BENCH_GIS_SECONDS", "15"))
@@ -141,23 +139,7 @@ def run_ours(backend: str, env: dict[str, str], points: Path, url_dir: Path) -> 
         check=True,
         capture_output=True,
     )
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(
-        [*kotodx, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                requests.get(base + "/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+    with serve(env) as base:
         results = {}
         for s in SCENARIOS:
             ours = url_dir / f"ours_{s}.txt"
@@ -165,9 +147,6 @@ def run_ours(backend: str, env: dict[str, str], points: Path, url_dir: Path) -> 
         for s in SCENARIOS:
             results[s] = _wrk(base, url_dir / f"ours_{s}.txt", SECONDS)
         return results
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def main() -> None:

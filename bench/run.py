@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,6 +17,8 @@ import time
 from pathlib import Path
 
 import requests
+
+from bench.server import serve
 
 REQUESTS = int(os.environ.get("KOTODX_BENCH_REQUESTS", "300"))
 
@@ -38,22 +39,7 @@ def main() -> None:
     kotodx = [sys.executable, "-m", "kotodx.cli"]
     subprocess.run([*kotodx, "migrate", "--noinput"], env=env, check=True, capture_output=True)
     subprocess.run([*kotodx, "loaddemo"], env=env, check=True, capture_output=True)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen(
-        [*kotodx, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                requests.get(base + "/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                if proc.poll() is not None:
-                    raise SystemExit("kotodx serve did not start") from None
-                time.sleep(0.2)
+    with serve(env) as base:
         s = requests.Session()
         home = s.get(base + "/", timeout=10).text
         static = base + home.split('href="', 3)[2].split('"')[0]  # the first stylesheet
@@ -75,9 +61,6 @@ def main() -> None:
         )
         for name, t in rows:
             print(f"{name:<20} median {t * 1000:8.2f} ms   {t / floor:7.1f}× the static-file floor")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def opendata() -> None:

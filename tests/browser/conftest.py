@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
+
+from kotodx.a11y.engine import BROWSER_ARGS, axe_locale, axe_source
 
 # Playwright's sync API runs an event loop in this thread; the live server's database work is safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("KOTODX_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
-AXE_DIR = ROOT / "node_modules" / "axe-core"
 ARTIFACTS = ROOT / "test-artifacts"
 WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -27,15 +27,7 @@ def browser():  # type: ignore[no-untyped-def]
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
+            args=BROWSER_ARGS,
         )
         yield b
         b.close()
@@ -57,9 +49,8 @@ def page(browser, request):  # type: ignore[no-untyped-def]
 
 def axe_violations(page, tags=WCAG21_AA):  # type: ignore[no-untyped-def]
     """Run axe-core (Japanese messages) on the current page; returns the violations."""
-    page.evaluate((AXE_DIR / "axe.min.js").read_text())
-    locale = json.loads((AXE_DIR / "locales" / "ja.json").read_text())
-    page.evaluate("locale => axe.configure({locale})", locale)
+    page.evaluate(axe_source())
+    page.evaluate("locale => axe.configure({locale})", axe_locale())
     result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", tags)
     return [
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
