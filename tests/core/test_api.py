@@ -1,5 +1,7 @@
 """The JSON API: OpenAPI 3 document, staff tokens (hashed at rest), session auth."""
 
+import re
+
 from django.urls import reverse
 from openapi_spec_validator import validate
 
@@ -24,7 +26,9 @@ def test_api_docs_page_is_ours_and_lists_every_operation(db):
     for path, methods in spec["paths"].items():
         for method in methods:
             assert f"<code>{method.upper()} {path}</code>" in body, (method, path)
-    assert "swagger" not in body.lower() and "cdn" not in body.lower()
+    # no third-party UI: nothing loaded from another origin (a random CSRF token may spell "cdn")
+    assert "swagger-ui" not in body.lower()
+    assert not re.search(r'(src|href)="(https?:)?//', body), "external asset on /api/docs"
 
 
 def test_token_is_shown_once_and_stored_hashed(personas):
