@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "kotodx.eapply",
     "kotodx.gis",
     "kotodx.a11y",
+    "kotodx.governance",
 ]
 
 MIDDLEWARE = [

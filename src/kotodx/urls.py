@@ -23,5 +23,6 @@ urlpatterns += i18n_patterns(
     path("", include("kotodx.plan.urls")),
     path("", include("kotodx.opendata.urls")),
     path("", include("kotodx.eapply.urls")),
+    path("", include("kotodx.governance.urls")),
     prefix_default_language=False,
 )

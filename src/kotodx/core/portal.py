@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
@@ -76,6 +78,24 @@ STAFF_CARDS = (
         "gis.view_layer",
     ),
     Card(
+        _("情報システム台帳・ライフサイクル"),
+        _("区の全ての情報システムと、設計・見積り段階のセキュリティ審査を管理します。"),
+        "governance:systems",
+        "governance.view_system",
+    ),
+    Card(
+        _("情報セキュリティ監査・PIA"),
+        _("監査の指摘事項と改善措置、特定個人情報保護評価のしきい値判断を管理します。"),
+        "governance:audits",
+        "governance.view_system",
+    ),
+    Card(
+        _("ICT人材育成・学校ICT"),
+        _("AI・RPA研修の受講実績と、学校のICT機器の整備状況です。"),
+        "governance:skills",
+        "governance.view_system",
+    ),
+    Card(
         _("監査ログ"),
         _("すべての変更と個人情報の閲覧の記録を検索・出力します。"),
         "core:audit_list",
@@ -86,6 +106,15 @@ STAFF_CARDS = (
     Card(_("2段階認証"), _("ログイン時の確認コード（TOTP）を設定します。"), "core:otp_setup"),
     Card(_("パスワード変更"), _("ログインパスワードを変更します。"), "core:password_change"),
 )
+
+
+# Modules append a function ``(user) -> list of notices`` (objects with text, url, level) in their
+# AppConfig.ready(); the staff home page shows what they return (overdue work, decisions waiting).
+STAFF_NOTICES: list[Callable[[User], list[Any]]] = []
+
+
+def staff_notices(user: User) -> list[Any]:
+    return [n for fn in STAFF_NOTICES for n in fn(user)]
 
 
 def cards() -> list[Card]:

@@ -64,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "gis.add_layer",
         "gis.change_layer",
         "gis.manage_layer",
+        "governance.view_system",
     ],
     IT_OFFICER.code: [
         "core.view_auditentry",
@@ -88,6 +89,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "gis.add_layer",
         "gis.change_layer",
         "gis.manage_layer",
+        "governance.view_system",
+        "governance.add_system",
+        "governance.change_system",
+        "governance.decide_gate",
+        "governance.manage_guideline",
+        "governance.manage_audit",
+        "governance.update_action",
+        "governance.manage_pia",
+        "governance.manage_training",
     ],
     DEPT_CLERK.code: [
         "core.view_department",
@@ -103,6 +113,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "eapply.build_form",
         "eapply.process_submission",
         "gis.view_layer",
+        "governance.view_system",
+        "governance.add_system",
+        "governance.change_system",
+        "governance.update_action",
+        "governance.manage_pia",
     ],
     SUBCOMMITTEE.code: [
         "core.view_department",
@@ -123,6 +138,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "opendata.view_dataset",
         "eapply.view_procedure",
         "gis.view_layer",
+        "governance.view_system",
     ],
 }
 

@@ -228,6 +228,7 @@ def staff_home(request: StaffRequest) -> HttpResponse:
             "ward_wide": selectors.is_ward_wide(user),
             "jobs": jobs,
             "cards": portal.staff_cards(user),
+            "notices": portal.staff_notices(user),
         },
     )
 

@@ -1,0 +1,37 @@
+"""The audit report: one self-contained HTML page that prints as A4, and the same as PDF (WeasyPrint)."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from kotodx.governance.models import Audit, Finding
+
+
+def audit_context(audit: Audit) -> dict:
+    findings = list(audit.findings.select_related("system").prefetch_related("actions__department"))
+    today = timezone.localdate()
+    return {
+        "audit": audit,
+        "systems": audit.systems.select_related("department"),
+        "findings": findings,
+        "by_severity": [
+            (label, sum(1 for f in findings if f.severity == code))
+            for code, label in Finding.Severity.choices
+        ],
+        "open": sum(1 for f in findings if f.status == Finding.Status.OPEN),
+        "overdue": sum(1 for f in findings for a in f.actions.all() if a.is_overdue(today)),
+        "generated_at": timezone.localtime(),
+        "today": today,
+    }
+
+
+def audit_html(audit: Audit) -> str:
+    return render_to_string("governance/audit_report.html", audit_context(audit))
+
+
+def audit_pdf(audit: Audit, *, base_url: str) -> bytes:
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=audit_html(audit), base_url=base_url).write_pdf()
+    return pdf
