@@ -119,7 +119,7 @@ def _audits(officer: User) -> None:
             data={
                 "description": "管理者アカウントを個人ごとに発行し、共用アカウントを停止する。",
                 "department": garbage.department,
-                "owner": "清掃リサイクル課 係長",
+                "owner": "係長",
                 "due_date": today - dt.timedelta(days=14),
             },
             actor=officer,

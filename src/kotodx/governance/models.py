@@ -143,6 +143,7 @@ class System(models.Model):
                 | models.Q(contract_start__isnull=True)
                 | models.Q(contract_end__gte=models.F("contract_start")),
                 name="governance_system_contract_dates",
+                violation_error_message="契約終了日が契約開始日より前です。",
             )
         ]
 
@@ -233,7 +234,9 @@ class Audit(models.Model):
         verbose_name = verbose_name_plural = "監査"
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(period_end__gte=models.F("period_start")), name="governance_audit_period"
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="governance_audit_period",
+                violation_error_message="監査期間の終了日が開始日より前です。",
             )
         ]
 

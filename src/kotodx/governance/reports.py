@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -26,12 +27,15 @@ def audit_context(audit: Audit) -> dict:
     }
 
 
-def audit_html(audit: Audit) -> str:
-    return render_to_string("governance/audit_report.html", audit_context(audit))
+def audit_html(audit: Audit, *, for_pdf: bool = False) -> str:
+    return render_to_string("governance/audit_report.html", {**audit_context(audit), "for_pdf": for_pdf})
 
 
 def audit_pdf(audit: Audit, *, base_url: str) -> bytes:
-    from weasyprint import HTML
+    """The same page as PDF, with the report's stylesheet read from the static files (no HTTP fetch)."""
+    from weasyprint import CSS, HTML
 
-    pdf: bytes = HTML(string=audit_html(audit), base_url=base_url).write_pdf()
+    css = finders.find("kotodx/css/report.css")
+    html = HTML(string=audit_html(audit, for_pdf=True), base_url=base_url)
+    pdf: bytes = html.write_pdf(stylesheets=[CSS(filename=css)])
     return pdf

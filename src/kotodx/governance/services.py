@@ -175,7 +175,8 @@ def system_save(*, data: dict[str, Any], actor: User, system: System | None = No
         raise PermissionDenied("このシステムを変更する権限がありません。")
     if dept is None or not can_edit_system(actor, department_id=dept.pk):
         raise PermissionDenied("他の部署のシステムは登録・変更できません。")
-    before = model_snapshot(system) if system else None
+    stamps = ("created_at", "updated_at")
+    before = model_snapshot(system, exclude=stamps) if system else None
     if system is None:
         guideline = guideline_current()
         system = System(guideline=guideline, stage=data.get("stage") or guideline.stages[0]["code"])
@@ -189,11 +190,13 @@ def system_save(*, data: dict[str, Any], actor: User, system: System | None = No
     if system.specific_personal_info:
         system.personal_info = True
     system.full_clean()
+    if before is not None and model_snapshot(system, exclude=stamps) == before:
+        return system  # nothing changed: no write, no audit entry
     system.save()
-    after = model_snapshot(system)
+    after = model_snapshot(system, exclude=stamps)
     if before is None:
         audit_record(actor=actor, action="create", target=system, after=after)
-    elif after != before:
+    else:
         audit_record(actor=actor, action="update", target=system, before=before, after=after)
     return system
 
@@ -487,6 +490,8 @@ def completions_add(*, course: TrainingCourse, users: list[User], completed_on: 
             defaults={"department_id": user.department_id, "completed_on": completed_on},
         )
         new += created
+    if not new:
+        return 0
     audit_record(
         actor=actor,
         action="update",

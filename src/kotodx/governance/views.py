@@ -3,6 +3,7 @@ reviews, the guideline, audits with findings and corrective actions, PIA files, 
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -282,8 +283,13 @@ def review_decide(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 def _pending_dir() -> Path:
+    """Uploaded spreadsheets waiting for the user's choice; those left for a day are removed."""
     path = Path(settings.MEDIA_ROOT) / "governance-imports"
     path.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - 24 * 3600
+    for old in path.iterdir():
+        if old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     return path
 
 
