@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from kotodx.core.api import router as core_router
 from kotodx.eapply.api import router as eapply_router
 from kotodx.gis.api import router as gis_router
+from kotodx.governance.api import router as governance_router
 from kotodx.plan.api import router as plan_router
 
 api = NinjaAPI(
@@ -23,6 +24,7 @@ api.add_router("/core", core_router)
 api.add_router("/plan", plan_router)
 api.add_router("/eapply", eapply_router)
 api.add_router("/gis", gis_router)
+api.add_router("/governance", governance_router)
 
 
 @api.exception_handler(AuthenticationError)

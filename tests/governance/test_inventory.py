@@ -18,7 +18,10 @@ from kotodx.opendata.validation import FileProblem
 from tests.conftest import check_access, client_for
 from tests.governance.conftest import system_data
 
-HEADER = "システム名,所管部署,設置形態,ネットワーク区分,契約開始日,契約終了日,年間経費（円）,特定個人情報,ライフサイクル段階"
+HEADER = (
+    "システム名,所管部署,設置形態,ネットワーク区分,"
+    "契約開始日,契約終了日,年間経費（円）,特定個人情報,ライフサイクル段階"
+)
 
 
 def _csv(*rows: str, encoding: str = "utf-8") -> bytes:
@@ -289,3 +292,17 @@ def test_command_line_import_and_export(personas, inventory, tmp_path, capsys):
     wb.save(good)
     call_command("governance", "import", str(good), "--as", personas.clerk_b.username)
     assert System.objects.get(name="Excelから").department == personas.dept_b
+
+
+def test_the_api_lists_what_the_caller_may_see(personas, inventory):
+    mine = client_for(personas.clerk_a).get("/api/governance/systems").json()
+    assert {s["name"] for s in mine} == {"子育て応援サイト", "児童手当システム"}
+    everything = client_for(personas.auditor).get("/api/governance/systems?network=internet").json()
+    assert {s["name"] for s in everything} == {"子育て応援サイト", "防災アプリ"}
+    assert (
+        client_for(personas.clerk_a).get(f"/api/governance/systems/{inventory.b_cloud.pk}").status_code == 404
+    )
+    one = client_for(personas.clerk_b).get(f"/api/governance/systems/{inventory.b_cloud.pk}").json()
+    assert one["stage_name"] == "要件定義・見積" and one["department_bought"] is True
+    assert client_for(personas.committee).get("/api/governance/systems").status_code == 403
+    assert client_for(None).get("/api/governance/systems").status_code == 401

@@ -150,3 +150,12 @@ def test_a_negative_count_on_the_registration_form_is_a_field_error(personas):
     assert "対象人数は0以上で入力してください。" in body
     assert "取扱者数は0以上の整数で入力してください。" in body
     assert not PersonalInfoFile.objects.exists()
+
+
+def test_the_api_assesses_and_refuses_negative_numbers(personas):
+    client = client_for(personas.clerk_a)
+    ok = client.get("/api/governance/pia?persons=100000&handlers=500")
+    assert ok.status_code == 200 and ok.json() == {"level": "basic+full", "name": "基礎項目評価＋全項目評価"}
+    assert client.get("/api/governance/pia?persons=-1&handlers=0").status_code == 422
+    assert client.get("/api/governance/pia?persons=abc&handlers=0").status_code == 422
+    assert client_for(None).get("/api/governance/pia?persons=1&handlers=0").status_code == 401
