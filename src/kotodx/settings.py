@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "kotodx.gis",
     "kotodx.a11y",
     "kotodx.governance",
+    "kotodx.security",
 ]
 
 MIDDLEWARE = [

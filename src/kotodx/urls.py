@@ -15,6 +15,7 @@ urlpatterns = [
     re_path(r"^api/action/(?P<name>[A-Za-z_]+)/?$", ckan.action),
     path("api/docs", core_views.api_docs, name="api_docs"),
     path("api/", api.urls),
+    path("taxii2/", include("kotodx.security.taxii_urls")),
     path("", include("kotodx.gis.urls")),
     path("admin/", admin.site.urls),
 ]
@@ -24,5 +25,6 @@ urlpatterns += i18n_patterns(
     path("", include("kotodx.opendata.urls")),
     path("", include("kotodx.eapply.urls")),
     path("", include("kotodx.governance.urls")),
+    path("", include("kotodx.security.urls")),
     prefix_default_language=False,
 )

@@ -96,6 +96,14 @@ STAFF_CARDS = (
         "governance.view_system",
     ),
     Card(
+        _("CSIRT・インシデント対応"),
+        _(
+            "情報セキュリティインシデントの記録と対応、外部への報告、脅威情報の共有（STIX・TAXII）、訓練です。"
+        ),
+        "security:dashboard",
+        "security.view_incident",
+    ),
+    Card(
         _("監査ログ"),
         _("すべての変更と個人情報の閲覧の記録を検索・出力します。"),
         "core:audit_list",

@@ -33,8 +33,22 @@ SUBCOMMITTEE = Role(
     "subcommittee", "専門部会員", "Expert sub-committee member", "専門部会として計画の進捗を審査する。"
 )
 AUDITOR = Role("auditor", "監査員", "Auditor", "全ての記録を閲覧できるが、変更はできない。")
+CSIRT_PARTNER = Role(
+    "csirt_partner",
+    "CSIRT連携先",
+    "CSIRT partner",
+    "他の自治体・機関のCSIRT。共有を許されたTAXIIコレクションだけをAPIトークンで読む。",
+)
 
-ROLES: tuple[Role, ...] = (SYSTEM_ADMIN, IT_OFFICER, DEPT_CLERK, SUBCOMMITTEE, COMMITTEE, AUDITOR)
+ROLES: tuple[Role, ...] = (
+    SYSTEM_ADMIN,
+    IT_OFFICER,
+    DEPT_CLERK,
+    SUBCOMMITTEE,
+    COMMITTEE,
+    AUDITOR,
+    CSIRT_PARTNER,
+)
 ROLE_BY_CODE = {r.code: r for r in ROLES}
 
 # "app_label.codename" → granted to these roles.
@@ -98,6 +112,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "governance.update_action",
         "governance.manage_pia",
         "governance.manage_training",
+        "security.view_incident",
+        "security.add_incident",
+        "security.change_incident",
+        "security.report_incident",
+        "security.handle_incident",
+        "security.share_stix",
     ],
     DEPT_CLERK.code: [
         "core.view_department",
@@ -118,6 +138,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "governance.change_system",
         "governance.update_action",
         "governance.manage_pia",
+        "security.view_incident",
+        "security.report_incident",
     ],
     SUBCOMMITTEE.code: [
         "core.view_department",
@@ -139,7 +161,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "eapply.view_procedure",
         "gis.view_layer",
         "governance.view_system",
+        "security.view_incident",
     ],
+    # A partner CSIRT holds no permission: it reads the TAXII collections that list it as a reader.
+    CSIRT_PARTNER.code: [],
 }
 
 # Roles whose holders see every department's records (others see their own department's only).
