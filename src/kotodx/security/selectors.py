@@ -27,7 +27,9 @@ def incidents_visible_to(user: User) -> QuerySet[Incident]:
     not_red = ~Q(tlp=Tlp.RED) | Q(handler=user)
     if "auditor" in user.role_codes:
         return qs.filter(not_red)
-    mine = Q(created_by=user) | Q(departments=user.department_id or 0) | Q(handler=user)
+    mine = (
+        Q(created_by=user) | Q(departments=user.department_id or 0) | Q(handler=user) | Q(tasks__owner=user)
+    )
     return qs.filter(not_red & mine).distinct()
 
 

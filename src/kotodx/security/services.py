@@ -47,7 +47,7 @@ def is_csirt(user: User) -> bool:
 
 def can_see(user: User, incident: Incident) -> bool:
     """The CSIRT sees everything; TLP:RED only the CSIRT and the handler; others the incidents of their
-    department or reported by them; auditors every incident below TLP:RED."""
+    department, reported by them or with a task of theirs; auditors every incident below TLP:RED."""
     if not user.is_authenticated:
         return False
     if is_csirt(user):
@@ -59,7 +59,10 @@ def can_see(user: User, incident: Incident) -> bool:
     if not user.has_perm("security.view_incident"):
         return False
     return (
-        incident.created_by_id == user.pk or incident.departments.filter(pk=user.department_id or 0).exists()
+        incident.created_by_id == user.pk
+        or incident.handler_id == user.pk
+        or incident.departments.filter(pk=user.department_id or 0).exists()
+        or incident.tasks.filter(owner=user).exists()
     )
 
 

@@ -75,5 +75,8 @@ def withdraw_if_not_shareable(*, incident: Incident, actor: User | None) -> int:
 
 
 def feed_objects(collection: TaxiiCollection) -> Any:
-    """What TAXII may serve: never an object marked beyond what the feed allows (a last guard)."""
-    return collection.stix_objects.exclude(tlp__in=["red", "amber+strict"])
+    """What TAXII may serve: never an object marked beyond what the feed allows (a last guard), nor one of
+    an incident whose marking has since been raised, even if it was not withdrawn."""
+    return collection.stix_objects.exclude(tlp__in=["red", "amber+strict"]).exclude(
+        incident__tlp__in=["red", "amber+strict"]
+    )

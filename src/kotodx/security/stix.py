@@ -274,19 +274,20 @@ def bundle(incidents: list[Incident]) -> dict[str, Any]:
 
 
 def validate(doc: Any) -> list[str]:
-    """The validator's errors for a bundle or object (warnings are not errors)."""
+    """The validator's errors for a bundle or an object (warnings are not errors)."""
     from stix2validator import ValidationOptions, validate_parsed_json
 
     result = validate_parsed_json(doc, ValidationOptions(version="2.1"))
     results = result if isinstance(result, list) else [result]
-    errors: list[str] = []
-    for r in results:
-        for obj in getattr(r, "object_results", []) or []:
-            errors += [f"{obj.object_id}: {e.message}" for e in obj.errors]
-        fatal = getattr(r, "fatal", None)
-        if fatal is not None:
-            errors.append(fatal.message)
-    return errors
+    return [str(e) for r in results for e in (r.errors or [])]
+
+
+def warnings(doc: Any) -> list[str]:
+    from stix2validator import ValidationOptions, validate_parsed_json
+
+    result = validate_parsed_json(doc, ValidationOptions(version="2.1"))
+    results = result if isinstance(result, list) else [result]
+    return [str(w) for r in results for w in (r.warnings or [])]
 
 
 # --- Import ------------------------------------------------------------------------------------------

@@ -71,7 +71,9 @@ def taxii_view(fn: Any) -> Any:
         ):
             return _error(406, "応答の形式を受け付けられません", f"Accept に {TAXII} を指定してください。")
         if request.method != "GET":
-            return _error(405, "このコレクションは読み取り専用です")
+            response = _error(405, "このコレクションは読み取り専用です")
+            response["Allow"] = "GET"  # a 405 must say what is allowed (RFC 9110)
+            return response
         return fn(request, user, **kwargs)
 
     wrapper.__name__ = fn.__name__
@@ -147,8 +149,11 @@ def _filtered(request: HttpRequest, c: TaxiiCollection, object_id: str | None = 
     if object_id:
         qs = qs.filter(stix_id=object_id)
     if g.get("added_after"):
-        when = parse_datetime(g["added_after"])
-        if when is None:
+        try:
+            when = parse_datetime(g["added_after"])
+        except ValueError:  # well-formed but no such date (2026-13-45…)
+            when = None
+        if when is None or when.tzinfo is None:  # RFC 3339 carries an offset
             raise ValueError("added_after は RFC 3339 の日時で指定してください（例: 2026-04-01T00:00:00Z）。")
         qs = qs.filter(date_added__gt=when)
     if g.get("match[id]"):
