@@ -14,7 +14,16 @@ from kotodx.core.fiscal import FiscalYear
 from kotodx.core.models import User
 from kotodx.core.services import audit_record, model_snapshot
 from kotodx.security import rules, validation
-from kotodx.security.models import Exercise, Incident, Notification, Observable, Task, TimelineEntry, Tlp
+from kotodx.security.models import (
+    SHAREABLE_TLP,
+    Exercise,
+    Incident,
+    Notification,
+    Observable,
+    Task,
+    TimelineEntry,
+    Tlp,
+)
 
 S = Incident.Status
 FLOW: list[str] = [S.NEW, S.TRIAGE, S.CONTAINMENT, S.ERADICATION, S.RECOVERY, S.REVIEW, S.CLOSED]
@@ -210,6 +219,10 @@ def incident_update(
         incident.departments.set(departments)
         if before_dep != {d.pk for d in departments}:
             changes.append("関係部署: " + ("、".join(d.name for d in departments) or "なし"))
+    if incident.tlp not in SHAREABLE_TLP:
+        from kotodx.security.sharing import withdraw_if_not_shareable
+
+        withdraw_if_not_shareable(incident=incident, actor=actor)
     if changes:
         _timeline(incident, "；".join(changes), actor)
         audit_record(

@@ -3,6 +3,7 @@ withdrawn again when an incident's marking no longer allows sharing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -42,6 +43,11 @@ def publish(*, incident: Incident, actor: User) -> int:
     new = 0
     for doc in objects:
         version = str(doc.get("modified") or doc.get("created") or "")
+        if not version:
+            # A cyber-observable has no timestamps: TAXII versions it by when it was added, once.
+            if TaxiiObject.objects.filter(collection=collection, stix_id=doc["id"]).exists():
+                continue
+            version = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         _, created = TaxiiObject.objects.get_or_create(
             collection=collection,
             stix_id=doc["id"],
