@@ -6,6 +6,7 @@ Every title says デモ; addresses and domains are from the documentation ranges
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any, TextIO
 
 from django.utils import timezone
@@ -14,8 +15,8 @@ from kotodx.core import services as core_services
 from kotodx.core.fiscal import FiscalYear
 from kotodx.core.models import Department, User
 from kotodx.governance.models import System
-from kotodx.security import services, sharing
-from kotodx.security.models import Exercise, Incident
+from kotodx.security import services, sharing, stix
+from kotodx.security.models import Exercise, Incident, StixImport
 
 PAST = {4: 8, 3: 7, 2: 6, 1: 5}  # fiscal years ago → closed incidents (the KPI goes down)
 PAST_KINDS = [
@@ -25,6 +26,12 @@ PAST_KINDS = [
     ("ウイルス対策ソフトの検知（デモ）", "malicious-code", 3),
     ("外部からのポートスキャン（デモ）", "information-gathering", 4),
 ]
+
+
+def _ago(days: int, hour: int) -> dt.datetime:
+    """A moment of this year's demo incidents, counted back from today so it is never in the future."""
+    d = timezone.localdate() - dt.timedelta(days=days)
+    return timezone.make_aware(dt.datetime.combine(d, dt.time(hour, 0)))
 
 
 def _at(fy: FiscalYear, days: int, hour: int = 10) -> dt.datetime:
@@ -53,6 +60,9 @@ def load(*, actor: User | None, stdout: TextIO, **_: Any) -> None:
         _current(officer)
         _past(officer)
         _exercises(officer)
+    if not StixImport.objects.filter(source="東京都CSIRT（デモ）").exists():
+        data = (Path(__file__).parent / "data" / "demo-partner-bundle.json").read_bytes()
+        stix.import_bundle(data, source="東京都CSIRT（デモ）", actor=officer)
     for incident in Incident.objects.filter(title__endswith="（デモ）"):
         if incident.shareable and incident.observables.exists():
             sharing.publish(incident=incident, actor=officer)
@@ -64,7 +74,6 @@ def _system(name: str) -> list[System]:
 
 
 def _current(officer: User) -> None:
-    fy = FiscalYear.current()
     dept = {d.code: d for d in Department.objects.all()}
     red = services.incident_create(
         data={
@@ -75,8 +84,9 @@ def _current(officer: User) -> None:
             "severity": 2,
             "tlp": "red",
             "pap": "red",
-            "occurred_at": _at(fy, 40, 9),
-            "detected_at": _at(fy, 40, 15),
+            "occurred_at": _ago(200, 9),
+            "detected_at": _ago(200, 15),
+            "reported_at": _ago(200, 16),
             "handler": officer,
         },
         actor=officer,
@@ -96,10 +106,10 @@ def _current(officer: User) -> None:
         incident=red,
         title="感染端末のネットワーク隔離とフォレンジック保全",
         owner=officer,
-        due_at=_at(fy, 41, 12),
+        due_at=_ago(199, 12),
         actor=officer,
     )
-    services.notification_record(incident=red, body="soumu", notified_at=_at(fy, 40, 17), actor=officer)
+    services.notification_record(incident=red, body="soumu", notified_at=_ago(200, 17), actor=officer)
 
     leak = services.incident_create(
         data={
@@ -110,8 +120,9 @@ def _current(officer: User) -> None:
             "tlp": "amber",
             "pap": "amber",
             "personal_info": True,
-            "occurred_at": _at(fy, 70, 8),
-            "detected_at": _at(fy, 71, 11),
+            "occurred_at": _ago(150, 8),
+            "detected_at": _ago(149, 11),
+            "reported_at": _ago(149, 12),
             "handler": officer,
         },
         actor=officer,
@@ -126,10 +137,12 @@ def _current(officer: User) -> None:
         note="問題の画面",
         actor=officer,
     )
-    for status in ("triage", "containment", "eradication"):
-        services.incident_update(incident=leak, data={"status": status}, actor=officer)
+    services.incident_update(incident=leak, data={"status": "triage"}, actor=officer)
+    services.incident_update(
+        incident=leak, data={"status": "eradication", "contained_at": _ago(149, 17)}, actor=officer
+    )
     services.notification_record(
-        incident=leak, body="ppc", notified_at=_at(fy, 73, 10), note="速報", actor=officer
+        incident=leak, body="ppc", notified_at=_ago(147, 10), note="速報", actor=officer
     )
 
     ddos = services.incident_create(
@@ -141,8 +154,9 @@ def _current(officer: User) -> None:
             "severity": 3,
             "tlp": "green",
             "pap": "green",
-            "occurred_at": _at(fy, 100, 13),
-            "detected_at": _at(fy, 100, 13),
+            "occurred_at": _ago(60, 13),
+            "detected_at": _ago(60, 13),
+            "reported_at": _ago(60, 13),
             "handler": officer,
         },
         actor=officer,
@@ -153,8 +167,12 @@ def _current(officer: User) -> None:
         services.observable_add(
             incident=ddos, kind="ipv4", value=ip, is_ioc=True, note="攻撃元", actor=officer
         )
-    for status in ("triage", "containment", "recovery", "review", "closed"):
-        services.incident_update(incident=ddos, data={"status": status}, actor=officer)
+    services.incident_update(
+        incident=ddos, data={"status": "recovery", "contained_at": _ago(60, 14)}, actor=officer
+    )
+    services.incident_update(
+        incident=ddos, data={"status": "closed", "resolved_at": _ago(59, 10)}, actor=officer
+    )
     services.incident_update(
         incident=ddos, data={"lessons": "CDNの大量アクセス対策を有効にし、閾値を見直した。"}, actor=officer
     )
@@ -167,7 +185,8 @@ def _current(officer: User) -> None:
             "severity": 3,
             "tlp": "clear",
             "pap": "clear",
-            "detected_at": _at(fy, 130, 10),
+            "detected_at": _ago(30, 10),
+            "reported_at": _ago(30, 11),
             "handler": officer,
         },
         actor=officer,
@@ -193,7 +212,8 @@ def _current(officer: User) -> None:
             "category": "intrusion-attempts",
             "severity": 3,
             "tlp": "amber+strict",
-            "detected_at": _at(fy, 150, 7),
+            "detected_at": _ago(10, 7),
+            "reported_at": _ago(10, 9),
             "handler": officer,
         },
         actor=officer,

@@ -90,6 +90,7 @@ def dashboard(request: StaffRequest) -> HttpResponse:
         {
             "fy": fy,
             "rows": rows,
+            "this_year": rows[-1],
             "chart": _bar_chart(rows),
             "categories": [c for c in categories if c[1]],
             "severities": [
@@ -182,6 +183,7 @@ def _detail_context(request: StaffRequest, incident: Incident) -> dict[str, Any]
         "csirt": services.is_csirt(request.user),
         "checklist": checklist,
         "deadlines": rules.personal_info_deadlines(incident),
+        "ppc_told": told.get("ppc"),
         "tasks": incident.tasks.select_related("owner"),
         "observables": incident.observables.all(),
         "timeline": incident.timeline.select_related("actor"),
