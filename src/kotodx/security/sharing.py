@@ -61,9 +61,9 @@ def publish(*, incident: Incident, actor: User) -> int:
             },
         )
         new += created
-    audit_record(
-        actor=actor, action="export", target=incident, note=f"TAXII共有（新しいオブジェクト {new} 件）"
-    )
+    if new:
+        note = f"TAXII共有（新しいオブジェクト {new} 件）"
+        audit_record(actor=actor, action="export", target=incident, note=note)
     return new
 
 
