@@ -252,8 +252,17 @@ def test_incidents_per_year_and_mean_times_match_a_hand_computed_fixture(persona
     # occurred → detected: 2 h and 4 h; detected → contained: 6 h and 10 h.
     a = _new(it, occurred_at=base, detected_at=base + dt.timedelta(hours=2))
     b = _new(it, occurred_at=base, detected_at=base + dt.timedelta(hours=4))
-    services.incident_update(incident=a, data={"contained_at": base + dt.timedelta(hours=8)}, actor=it)
-    services.incident_update(incident=b, data={"contained_at": base + dt.timedelta(hours=14)}, actor=it)
+    # detected → resolved: 24 h and 48 h.
+    services.incident_update(
+        incident=a,
+        data={"contained_at": base + dt.timedelta(hours=8), "resolved_at": base + dt.timedelta(hours=26)},
+        actor=it,
+    )
+    services.incident_update(
+        incident=b,
+        data={"contained_at": base + dt.timedelta(hours=14), "resolved_at": base + dt.timedelta(hours=52)},
+        actor=it,
+    )
     fp = _new(it, detected_at=base)
     services.incident_update(incident=fp, data={"status": "false_positive"}, actor=it)
     _new(it, category="test", detected_at=base)
@@ -261,5 +270,47 @@ def test_incidents_per_year_and_mean_times_match_a_hand_computed_fixture(persona
     assert metrics.value("security.incidents_per_year", fy) == 2
     assert metrics.value("security.mttd_hours", fy) == Decimal("3.00")
     assert metrics.value("security.mttc_hours", fy) == Decimal("8.00")
+    assert metrics.value("security.mttr_hours", fy) == Decimal("36.00")
     assert metrics.value("security.incidents_per_year", fy.previous()) == 1
     assert System.objects.count() == 0
+
+
+def test_the_inventory_shows_a_systems_incidents_as_each_may_see_them(personas):
+    it = personas.it_officer
+    system = gov.system_save(
+        data={
+            "name": "子育てポータル",
+            "department": personas.dept_a,
+            "hosting": "public_cloud",
+            "network": "internet",
+        },
+        actor=it,
+    )
+    seen = _new(it, title="ポータルの改ざん", tlp="amber")
+    hidden = _new(it, title="ポータルへの標的型攻撃", tlp="red")
+    for incident in (seen, hidden):
+        incident.systems.set([system])
+        incident.departments.set([personas.dept_a])
+    for user, expected in (
+        (it, {"ポータルの改ざん", "ポータルへの標的型攻撃"}),
+        (personas.clerk_a, {"ポータルの改ざん"}),
+    ):
+        page = client_for(user).get(f"/staff/governance/systems/{system.pk}/").content.decode()
+        assert {t for t in ("ポータルの改ざん", "ポータルへの標的型攻撃") if t in page} == expected, user
+
+
+def test_export_a_selection_of_incidents(personas, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    it = personas.it_officer
+    one, two = _new(it, title="一", tlp="green"), _new(it, title="二", tlp="clear")
+    out = tmp_path / "b.json"
+    call_command(
+        "security", "export-stix", "--incident", one.number, "--incident", two.number, "-o", str(out)
+    )
+    names = {o.get("name", "") for o in json.loads(out.read_text())["objects"] if o["type"] == "incident"}
+    assert names == {f"{one.number} 一", f"{two.number} 二"}
+    with pytest.raises(Exception, match="INC-1999-0001"):
+        call_command("security", "export-stix", "--incident", "INC-1999-0001")

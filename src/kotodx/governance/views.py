@@ -193,8 +193,17 @@ def system_detail(request: StaffRequest, pk: int) -> HttpResponse:
             "history": system.reviews.exclude(pk=review.pk).select_related("decided_by") if review else [],
             "findings": system.findings.select_related("audit"),
             "pia_files": system.pia_files.all(),
+            "incidents": _incidents_of(request, system),
         },
     )
+
+
+def _incidents_of(request: StaffRequest, system: System) -> list[Any]:
+    """The system's incidents that this member of staff may see (the CSIRT's own rule), open ones first."""
+    from kotodx.security.selectors import incidents_visible_to
+
+    qs = incidents_visible_to(request.user).filter(systems=system).order_by("-detected_at")
+    return sorted(qs, key=lambda i: not i.is_open)
 
 
 @login_required

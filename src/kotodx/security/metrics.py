@@ -30,6 +30,11 @@ def mttc_hours(fy: FiscalYear) -> Decimal | None:
     return selectors.mttc(fy)
 
 
+@metric("security.mttr_hours", label="平均解決時間（検知から解決まで）", unit="時間")
+def mttr_hours(fy: FiscalYear) -> Decimal | None:
+    return selectors.mttr(fy)
+
+
 @metric("security.exercises", label="インシデント対応訓練の実施回数", unit="回")
 def exercises(fy: FiscalYear) -> int:
     return selectors.exercises_in(fy)

@@ -63,6 +63,11 @@ def mttc(fy: FiscalYear) -> Decimal | None:
     return mean_hours([(i.detected_at, i.contained_at) for i in counted(in_fy(Incident.objects.all(), fy))])
 
 
+def mttr(fy: FiscalYear) -> Decimal | None:
+    """Mean time to resolve: detected → resolved, hours."""
+    return mean_hours([(i.detected_at, i.resolved_at) for i in counted(in_fy(Incident.objects.all(), fy))])
+
+
 def per_fy(years: int = 5) -> list[dict]:
     """Incidents per fiscal year by category and severity (the plan's KPI must go down)."""
     current = FiscalYear.current()

@@ -98,6 +98,7 @@ def dashboard(request: StaffRequest) -> HttpResponse:
             ],
             "mttd": selectors.mttd(fy),
             "mttc": selectors.mttc(fy),
+            "mttr": selectors.mttr(fy),
             "exercises": selectors.exercises_in(fy),
             "shared": selectors.indicators_shared(fy),
             "received": selectors.indicators_received(fy),

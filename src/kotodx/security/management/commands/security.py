@@ -26,7 +26,9 @@ class Command(BaseCommand):
         )
         e = sub.add_parser("export-stix", help="インシデントをSTIX 2.1のバンドルで書き出す")
         which = e.add_mutually_exclusive_group(required=True)
-        which.add_argument("--incident", help="管理番号（例: INC-2026-0001）")
+        which.add_argument(
+            "--incident", action="append", help="管理番号（例: INC-2026-0001）。繰り返して複数を選べます"
+        )
         which.add_argument(
             "--all-shareable", action="store_true", help="共有できる（TLP:CLEAR・GREEN・AMBER）全ての事案"
         )
@@ -47,15 +49,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "do_" + options["subcommand"].replace("-", "_"))(**options)
 
-    def do_export_stix(self, *, incident: str | None, all_shareable: bool, output: str, **_: Any) -> None:
+    def do_export_stix(
+        self, *, incident: list[str] | None, all_shareable: bool, output: str, **_: Any
+    ) -> None:
         from kotodx.security import stix
         from kotodx.security.models import Incident
 
         if incident:
-            found = Incident.objects.filter(number=incident).first()
-            if found is None:
-                raise CommandError(f"インシデント {incident} はありません。")
-            chosen = [found]
+            found = {i.number: i for i in Incident.objects.filter(number__in=incident)}
+            missing = [n for n in incident if n not in found]
+            if missing:
+                raise CommandError(f"インシデント {'、'.join(missing)} はありません。")
+            chosen = [found[n] for n in dict.fromkeys(incident)]
         else:
             chosen = [i for i in Incident.objects.order_by("number") if i.shareable]
         try:
