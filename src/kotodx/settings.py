@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "kotodx.a11y",
     "kotodx.governance",
     "kotodx.security",
+    "kotodx.automation",
 ]
 
 MIDDLEWARE = [

@@ -26,5 +26,6 @@ urlpatterns += i18n_patterns(
     path("", include("kotodx.eapply.urls")),
     path("", include("kotodx.governance.urls")),
     path("", include("kotodx.security.urls")),
+    path("", include("kotodx.automation.urls")),
     prefix_default_language=False,
 )

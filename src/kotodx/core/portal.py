@@ -104,6 +104,12 @@ STAFF_CARDS = (
         "security.view_incident",
     ),
     Card(
+        _("業務自動化（ロボット）"),
+        _("定型の作業をロボットに任せ、実行の記録と削減した作業時間を確認します。"),
+        "automation:robots",
+        "automation.view_robot",
+    ),
+    Card(
         _("監査ログ"),
         _("すべての変更と個人情報の閲覧の記録を検索・出力します。"),
         "core:audit_list",

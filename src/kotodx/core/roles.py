@@ -118,6 +118,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "security.report_incident",
         "security.handle_incident",
         "security.share_stix",
+        "automation.view_robot",
+        "automation.add_robot",
+        "automation.change_robot",
+        "automation.run_robot",
     ],
     DEPT_CLERK.code: [
         "core.view_department",
@@ -140,6 +144,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "governance.manage_pia",
         "security.view_incident",
         "security.report_incident",
+        "automation.view_robot",
+        "automation.add_robot",
+        "automation.change_robot",
+        "automation.run_robot",
     ],
     SUBCOMMITTEE.code: [
         "core.view_department",
@@ -162,6 +170,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "gis.view_layer",
         "governance.view_system",
         "security.view_incident",
+        "automation.view_robot",
     ],
     # A partner CSIRT holds no permission: it reads the TAXII collections that list it as a reader.
     CSIRT_PARTNER.code: [],

@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -499,12 +500,19 @@ def purge_expired(*, today: Any = None) -> list[str]:
 # --- Webhooks ----------------------------------------------------------------------------------------
 
 
+# Called (submission id, event) after a submission is received or changes status, e.g. by automation to
+# start robots. Modules register here in their AppConfig.ready(), so e-application does not import them.
+SUBMISSION_HOOKS: list[Callable[[Any, str], None]] = []
+
+
 def _notify_webhooks(submission_id: Any, event: str) -> None:
     from kotodx.eapply.tasks import deliver_webhook
 
     submission = Submission.objects.select_related("procedure").get(pk=submission_id)
     for hook in Webhook.objects.filter(department_id=submission.procedure.department_id, active=True):
         deliver_webhook(hook.pk, str(submission_id), event)
+    for fn in SUBMISSION_HOOKS:
+        fn(submission_id, event)
 
 
 def webhook_payload(submission: Submission, event: str) -> bytes:
