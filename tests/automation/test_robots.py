@@ -353,3 +353,65 @@ def test_pages_and_rules(world, personas, django_capture_on_commit_callbacks):
     bad = it.post("/staff/robots/sodai-gomi-list/edit/", {**form, "cron": "0 3 * *"})
     assert bad.status_code == 400 and "5つの欄" in bad.content.decode()
     assert StepLog.objects.exists()
+
+
+def test_pdf_notices_and_a_kpi_actual_written_to_the_plan(world):
+    import subprocess
+
+    from kotodx.core.models import Department
+    from kotodx.plan import services as plan_services
+    from kotodx.plan.loader import read_plan_text
+    from kotodx.plan.models import KpiActual
+    from tests.plan.conftest import small_plan_yaml
+
+    plan = plan_services.plan_load(read_plan_text(small_plan_yaml()), actor=None)
+    _submissions(2, "approved", timezone.now())
+    seiso = Procedure.objects.get(slug="sodai-gomi").department
+    find = {"procedure": "sodai-gomi", "status": "approved", "since": "today"}
+    notice = {"title": "収集のお知らせ", "body": "受付番号 {受付番号} を承認しました。"}
+    notices = services.robot_save(
+        data={
+            "name": "notices",
+            "title": "通知書",
+            "department": seiso,
+            "steps": [
+                {"action": "find_submissions", "params": find},
+                {"action": "make_pdf_notices", "params": notice},
+            ],
+        },
+        actor=None,
+    )
+    run = engine.execute(Run.objects.create(robot=notices).pk)
+    assert run.status == "succeeded" and len(run.outputs) == 2
+    pdf = Path(settings.MEDIA_ROOT) / run.outputs[0]
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "収集のお知らせ" in text and "R8-TEST-AP" in text
+    # A robot of another department may not read these applications, nor write another's KPI.
+    kosodate = Department.objects.get(code="kosodate")
+    nosy = services.robot_save(
+        data={
+            "name": "nosy",
+            "title": "よその申請",
+            "department": kosodate,
+            "steps": [{"action": "find_submissions", "params": find}],
+        },
+        actor=None,
+    )
+    run = engine.execute(Run.objects.create(robot=nosy).pk)
+    assert run.status == "failed" and "権限がありません" in run.error
+    write = {"action": "write_kpi_actual", "params": {"plan": plan.code, "kpi": "online"}}
+    kpi_robot = services.robot_save(
+        data={
+            "name": "kpi",
+            "title": "指標",
+            "department": seiso,
+            "steps": [{"action": "read_file", "params": {}}, write],
+        },
+        actor=None,
+    )
+    run = engine.execute(Run.objects.create(robot=kpi_robot, context={"file": str(LIBRARY)}).pk)
+    assert run.status == "failed" and "所管部署の担当者と情報システム課" in run.error
+    kpi_robot = services.robot_save(data={"department": kosodate}, actor=None, robot=kpi_robot)
+    run = engine.execute(Run.objects.create(robot=kpi_robot, context={"file": str(LIBRARY)}).pk)
+    assert run.status == "succeeded", run.error
+    assert KpiActual.objects.get(kpi__code="online").value == run.items > 0

@@ -281,10 +281,14 @@ def find_submissions(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     proc = Procedure.objects.filter(slug=p["procedure"]).first()
     if proc is None:
         raise StepFailed(f"手続き「{p['procedure']}」がありません（削除されたかもしれません）。")
-    if proc.department_id != ctx.account.department_id and not ctx.account.has_perm(
-        "eapply.process_submission"
+    from kotodx.core.selectors import is_ward_wide
+
+    if not ctx.account.has_perm("eapply.process_submission") or (
+        proc.department_id != ctx.account.department_id and not is_ward_wide(ctx.account)
     ):
-        raise StepFailed("この手続きの申請を扱う権限がありません。")
+        raise StepFailed(
+            f"手続き「{proc.name}」の申請を扱う権限がありません（所管部署のロボットだけが扱えます）。"
+        )
     qs = Submission.objects.filter(procedure=proc, status=p["status"]).select_related("procedure")
     today = timezone.localdate()
     if p["since"] != "all":
@@ -413,3 +417,79 @@ def webhook(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     except OSError as exc:
         raise StepFailed(f"ウェブフックに届きませんでした: {exc}") from exc
     return {"status": status}
+
+
+@action(
+    "make_pdf_notices",
+    "1件ずつ通知書（PDF）を作る",
+    "行ごとに、本文のひな形の {列名} を値に置き換えた通知書をPDFで作り、成果物として残します"
+    "（例: 承認した申請の通知書）。",
+    Param("title", "表題（例: 粗大ごみ収集のお知らせ）"),
+    Param("body", "本文のひな形（{受付番号} のように列名を波かっこで囲む）", kind="lines"),
+    writes=True,
+)
+def make_pdf_notices(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
+    from django.template.loader import render_to_string
+
+    if ctx.dry_run:
+        return {"would": f"通知書「{p['title']}」を {len(ctx.data)} 通作る"}
+    from weasyprint import HTML
+
+    made = 0
+    for n, row in enumerate(ctx.data, start=1):
+        lines = []
+        for line in p["body"]:
+            for key, value in row.items():
+                if not key.startswith("_"):
+                    line = line.replace("{" + key + "}", "" if value is None else str(value))
+            lines.append(line)
+        html = render_to_string(
+            "automation/notice.html", {"title": p["title"], "lines": lines, "date": timezone.localdate()}
+        )
+        rel = f"robots/{ctx.robot.name}/{ctx.run.pk}/notice-{n:04d}.pdf"
+        _media_path(rel).write_bytes(HTML(string=html).write_pdf())
+        ctx.outputs.append(rel)
+        made += 1
+    return {"notices": made}
+
+
+@action(
+    "write_kpi_actual",
+    "計画の指標に実績を書く",
+    "計画の指標（手入力の指標）に、今年度の実績として処理件数を書き込みます。進捗が編集できる状態のときだけです。",
+    Param("plan", "計画コード"),
+    Param("kpi", "指標コード"),
+    writes=True,
+)
+def write_kpi_actual(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
+    from decimal import Decimal
+
+    from kotodx.core.fiscal import FiscalYear
+    from kotodx.plan import services as plan
+    from kotodx.plan.models import Kpi, ProgressEntry
+
+    kpi = Kpi.objects.select_related("individual_measure").filter(plan__code=p["plan"], code=p["kpi"]).first()
+    if kpi is None:
+        raise StepFailed(f"計画「{p['plan']}」の指標「{p['kpi']}」がありません。")
+    if not kpi.is_manual:
+        raise StepFailed(f"指標「{kpi.name}」はモジュールから自動で集計されるため、書き込めません。")
+    fy = FiscalYear.current().year
+    value = Decimal(ctx.items)
+    if ctx.dry_run:
+        return {"would": f"{kpi.name} の{FiscalYear(fy).label}の実績を {value} にする"}
+    im = kpi.individual_measure
+    entry = ProgressEntry.objects.filter(individual_measure=im, fiscal_year=fy).order_by("-revision").first()
+    try:
+        if entry is None:
+            entry = plan.entry_create(im=im, fiscal_year=fy, actor=ctx.account)
+        data = plan.EntryInput(
+            status=entry.status,
+            results=entry.results,
+            issues=entry.issues,
+            next_direction=entry.next_direction,
+            actuals={kpi.pk: value},
+        )
+        plan.entry_save(entry=entry, data=data, version=entry.version, actor=ctx.account)
+    except ValidationError as exc:
+        raise StepFailed(" ".join(exc.messages)) from exc
+    return {"kpi": kpi.code, "fiscal_year": fy, "value": str(value)}
