@@ -27,5 +27,6 @@ urlpatterns += i18n_patterns(
     path("", include("kotodx.governance.urls")),
     path("", include("kotodx.security.urls")),
     path("", include("kotodx.automation.urls")),
+    path("", include("kotodx.a11y.urls")),
     prefix_default_language=False,
 )

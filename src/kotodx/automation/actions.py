@@ -493,3 +493,28 @@ def write_kpi_actual(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         raise StepFailed(" ".join(exc.messages)) from exc
     return {"kpi": kpi.code, "fiscal_year": fy, "value": str(value)}
+
+
+@action(
+    "a11y_latest_scan",
+    "最新のアクセシビリティ検査の結果を読む",
+    "起動した検査（なければ最新の完了した検査）の、違反のあるページを行の並びにします。処理件数は違反のあるページ数です。",
+)
+def a11y_latest_scan(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
+    from kotodx.a11y.models import Scan
+
+    scan_id = ctx.run.context.get("scan")
+    qs = Scan.objects.filter(status=Scan.Status.DONE)
+    scan = qs.filter(pk=scan_id).first() if scan_id else qs.order_by("-finished_at").first()
+    if scan is None:
+        raise StepFailed("完了したアクセシビリティ検査がありません。")
+    ctx.data = [
+        {"URL": page.url, "ページ名": page.title, "違反": page.violations, "要確認": page.reviews}
+        for page in scan.pages.filter(violations__gt=0).order_by("-violations")
+    ]
+    ctx.items = scan.pages_with_violations
+    return {
+        "scan": scan.title,
+        "pages_checked": scan.pages_checked,
+        "pages_with_violations": scan.pages_with_violations,
+    }

@@ -74,4 +74,35 @@ def load(*, actor: User | None, stdout: TextIO, **_: Any) -> None:
         run = Run.objects.create(robot=robot, trigger="file", context={"file": str(dropped)})
         engine.execute(run.pk)
         dropped.unlink(missing_ok=True)
+    if (
+        not Robot.objects.filter(name="a11y-report").exists()
+        and Department.objects.filter(code="koho").exists()
+    ):
+        services.robot_save(
+            data={
+                "name": "a11y-report",
+                "title": "アクセシビリティ検査結果の配布（デモ）",
+                "description": "検査が終わると、違反のあるページの一覧（XLSX）を作り、"
+                "広報広聴課に知らせます。"
+                "計画の指標（違反のあるページ数）は検査結果から自動で集計されます。",
+                "department": Department.objects.get(code="koho"),
+                "trigger": Robot.Trigger.EVENT,
+                "event": Robot.Event.SCAN_FINISHED,
+                "minutes_per_item": 10,
+                "steps": [
+                    {"action": "a11y_latest_scan", "params": {}},
+                    {"action": "make_xlsx", "params": {"title": "違反のあるページ"}},
+                    {
+                        "action": "send_email",
+                        "params": {
+                            "to": "koho-demo@example.jp",
+                            "subject": "アクセシビリティ検査の結果",
+                            "body": "違反のあるページが {件数} ページありました。"
+                            "ロボットの実行記録から一覧をダウンロードできます。",
+                        },
+                    },
+                ],
+            },
+            actor=None,
+        )
     stdout.write(f"ロボット {Robot.objects.count()} 体、実行 {Run.objects.count()} 回\n")

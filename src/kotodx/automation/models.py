@@ -20,6 +20,7 @@ class Robot(models.Model):
         SUBMISSION_STATUS = "submission.status_changed", "申請の状態が変わったとき"
         RESOURCE_PUBLISHED = "resource.published", "オープンデータのリソースを公開したとき"
         FILE_DROPPED = "file.dropped", "受け取りフォルダにファイルが置かれたとき"
+        SCAN_FINISHED = "a11y.scan_finished", "アクセシビリティ検査が終わったとき"
 
     name = models.SlugField("ロボットID", max_length=60, unique=True)
     title = models.CharField("名前", max_length=200)

@@ -32,11 +32,18 @@ def on_published(resource: Any) -> None:
     )
 
 
+def on_scan_finished(scan: Any) -> None:
+    _start("a11y.scan_finished", scan.start_url, {"scan": scan.pk})
+
+
 def connect() -> None:
+    from kotodx.a11y import services as a11y_services
     from kotodx.eapply import services as eapply_services
     from kotodx.opendata import services as opendata_services
 
     if on_submission not in eapply_services.SUBMISSION_HOOKS:
         eapply_services.SUBMISSION_HOOKS.append(on_submission)
+    if on_scan_finished not in a11y_services.SCAN_FINISHED_HOOKS:
+        a11y_services.SCAN_FINISHED_HOOKS.append(on_scan_finished)
     if on_published not in opendata_services.PUBLISHED_HOOKS:
         opendata_services.PUBLISHED_HOOKS.append(on_published)

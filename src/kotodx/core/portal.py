@@ -110,6 +110,12 @@ STAFF_CARDS = (
         "automation.view_robot",
     ),
     Card(
+        _("ウェブアクセシビリティ検査"),
+        _("区のウェブサイトをJIS X 8341-3で検査し、違反のあるページを見つけて直します。"),
+        "a11y:scans",
+        "a11y.view_scan",
+    ),
+    Card(
         _("監査ログ"),
         _("すべての変更と個人情報の閲覧の記録を検索・出力します。"),
         "core:audit_list",

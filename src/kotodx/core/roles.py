@@ -122,6 +122,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "automation.add_robot",
         "automation.change_robot",
         "automation.run_robot",
+        "a11y.view_scan",
+        "a11y.run_scan",
     ],
     DEPT_CLERK.code: [
         "core.view_department",
@@ -148,6 +150,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "automation.add_robot",
         "automation.change_robot",
         "automation.run_robot",
+        "a11y.view_scan",
+        "a11y.run_scan",
     ],
     SUBCOMMITTEE.code: [
         "core.view_department",
@@ -171,6 +175,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "governance.view_system",
         "security.view_incident",
         "automation.view_robot",
+        "a11y.view_scan",
     ],
     # A partner CSIRT holds no permission: it reads the TAXII collections that list it as a reader.
     CSIRT_PARTNER.code: [],

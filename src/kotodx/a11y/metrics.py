@@ -1,0 +1,35 @@
+"""Figures the accessibility checker gives the plan hub (individual measure 12): from the latest finished
+scan."""
+
+from __future__ import annotations
+
+from kotodx.a11y.models import Scan
+from kotodx.core.fiscal import FiscalYear
+from kotodx.plan.metrics import metric
+
+
+def _latest(fy: FiscalYear) -> Scan | None:
+    return (
+        Scan.objects.filter(
+            status=Scan.Status.DONE, finished_at__date__lte=fy.end, finished_at__date__gte=fy.start
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+@metric(
+    "a11y.pages_with_violations",
+    label="アクセシビリティ違反が検出されたページ数（最新の検査）",
+    unit="ページ",
+    description="年度内の最新の巡回検査で、違反が1件以上あったページの数。",
+)
+def pages_with_violations(fy: FiscalYear) -> int | None:
+    scan = _latest(fy)
+    return scan.pages_with_violations if scan else None
+
+
+@metric("a11y.pages_checked", label="アクセシビリティ検査をしたページ数（最新の検査）", unit="ページ")
+def pages_checked(fy: FiscalYear) -> int | None:
+    scan = _latest(fy)
+    return scan.pages_checked if scan else None

@@ -1,0 +1,88 @@
+"""Scans of a site by the accessibility checker, kept so staff can follow them, compare them over time and
+give the plan hub its figure: each page checked and each finding with its WCAG and JIS X 8341-3 numbers."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from kotodx.core.models import Department, Job
+
+
+class Scan(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "待機中"
+        RUNNING = "running", "検査中"
+        DONE = "done", "完了"
+        FAILED = "failed", "失敗"
+        CANCELLED = "cancelled", "取消"
+
+    title = models.CharField("名前", max_length=200)
+    start_url = models.URLField("開始URL", max_length=500)
+    max_pages = models.PositiveIntegerField("最大ページ数", default=50)
+    department = models.ForeignKey(
+        Department,
+        verbose_name="依頼した部署",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField("状態", max_length=20, choices=Status.choices, default=Status.QUEUED)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pages_checked = models.PositiveIntegerField("検査したページ", default=0)
+    pages_with_violations = models.PositiveIntegerField("違反のあるページ", default=0)
+    violations = models.PositiveIntegerField("違反", default=0)
+    reviews = models.PositiveIntegerField("要確認", default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = verbose_name_plural = "アクセシビリティ検査"
+        permissions = [("run_scan", "サイトの検査を始める")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ScanPage(models.Model):
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="pages")
+    position = models.PositiveIntegerField()
+    url = models.URLField(max_length=2000)
+    final_url = models.URLField(max_length=2000, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    violations = models.PositiveIntegerField(default=0)
+    reviews = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["scan", "position"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class ScanFinding(models.Model):
+    page = models.ForeignKey(ScanPage, on_delete=models.CASCADE, related_name="findings")
+    rule = models.CharField(max_length=100)
+    source = models.CharField(max_length=20)
+    criteria = models.JSONField(default=list)
+    jis = models.JSONField(default=list)
+    impact = models.CharField(max_length=20, blank=True)
+    selector = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    message = models.TextField()
+    help_url = models.URLField(max_length=500, blank=True)
+    review = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["page", "review", "rule"]
+
+    def __str__(self) -> str:
+        return self.rule

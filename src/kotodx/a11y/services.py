@@ -1,0 +1,164 @@
+"""Scans as background jobs: started by staff, crawled by a queue consumer with a progress bar and 取消,
+each page stored as soon as it is checked, and the scan's figures summed at the end. Modules that want to
+know when a scan finished (automation) register in SCAN_FINISHED_HOOKS."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from kotodx.a11y.models import Scan, ScanFinding, ScanPage
+from kotodx.core.jobs import job_handler
+from kotodx.core.models import Job, User
+from kotodx.core.services import JobCancelled, audit_record, job_progress, job_start, model_snapshot
+
+MAX_PAGES = 500
+SCAN_FINISHED_HOOKS: list[Callable[[Scan], None]] = []
+
+
+@transaction.atomic
+def scan_start(*, start_url: str, max_pages: int, title: str = "", actor: User) -> Scan:
+    if not actor.has_perm("a11y.run_scan"):
+        raise PermissionDenied("サイトの検査を始める権限がありません。")
+    parts = urlsplit(start_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError({"start_url": "http:// か https:// で始まるURLを入力してください。"})
+    if not 1 <= max_pages <= MAX_PAGES:
+        raise ValidationError({"max_pages": f"ページ数は1〜{MAX_PAGES}にしてください。"})
+    scan = Scan.objects.create(
+        title=title.strip() or parts.netloc,
+        start_url=start_url.strip(),
+        max_pages=max_pages,
+        department=actor.department,
+        created_by=actor,
+    )
+    scan.job = job_start(
+        kind="a11y.scan", title=f"アクセシビリティ検査: {scan.title}", params={"scan": scan.pk}, actor=actor
+    )
+    scan.save(update_fields=["job"])
+    audit_record(actor=actor, action="create", target=scan, after=model_snapshot(scan))
+    return scan
+
+
+def _store(scan: Scan, position: int, result: Any) -> None:
+    page = ScanPage.objects.create(
+        scan=scan,
+        position=position,
+        url=result.url[:2000],
+        final_url=(result.final_url or "")[:2000],
+        status_code=result.status,
+        title=(result.title or "")[:500],
+        error=(result.error or "")[:500],
+        violations=len(result.violations),
+        reviews=len(result.findings) - len(result.violations),
+    )
+    ScanFinding.objects.bulk_create(
+        ScanFinding(
+            page=page,
+            rule=f.rule,
+            source=f.source,
+            criteria=f.criteria,
+            jis=f.jis,
+            impact=f.impact or "",
+            selector=f.selector[:5000],
+            html=f.html[:2000],
+            message=f.message,
+            help_url=f.help_url[:500],
+            review=f.review,
+        )
+        for f in result.findings
+    )
+
+
+def summarise(scan: Scan) -> Scan:
+    pages = scan.pages.exclude(error__gt="")
+    agg = pages.aggregate(v=Sum("violations"), r=Sum("reviews"))
+    scan.pages_checked = pages.count()
+    scan.pages_with_violations = pages.filter(violations__gt=0).count()
+    scan.violations, scan.reviews = agg["v"] or 0, agg["r"] or 0
+    return scan
+
+
+@job_handler("a11y.scan")
+def _scan_job(job: Job) -> dict[str, Any]:
+    from kotodx.a11y.crawler import CrawlOptions, crawl
+
+    scan = Scan.objects.get(pk=job.params["scan"])
+    Scan.objects.filter(pk=scan.pk).update(status=Scan.Status.RUNNING)
+    options = CrawlOptions(max_pages=scan.max_pages)
+    # Playwright's sync API runs an event loop in its thread, where Django refuses database work: the
+    # browser crawls in a thread of its own and hands each page over; this thread stores it.
+    pages: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def crawler() -> None:
+        totals = {"n": 0}
+
+        def on_page(done: int, total: int) -> None:
+            totals["n"] = total
+            if stop.is_set():
+                raise JobCancelled
+
+        try:
+            for result in crawl(scan.start_url, options, on_page=on_page):
+                pages.put(("page", (result, totals["n"])))
+        except JobCancelled:
+            pass
+        except Exception as exc:  # reported by the storing thread
+            pages.put(("error", exc))
+        pages.put(("end", None))
+
+    worker = threading.Thread(target=crawler, daemon=True)
+    worker.start()
+    try:
+        n = 0
+        while True:
+            kind, item = pages.get()
+            if kind == "end":
+                break
+            if kind == "error":
+                raise item
+            result, total = item
+            n += 1
+            _store(scan, n, result)
+            job_progress(
+                job.pk, done=n, total=max(n, total), message=f"{n} / {max(n, total)} ページを検査しました"
+            )
+    except JobCancelled:
+        stop.set()
+        while worker.is_alive():  # let the browser close; drain what it still hands over
+            with contextlib.suppress(queue.Empty):
+                pages.get(timeout=1)
+        summarise(scan)
+        scan.status, scan.finished_at = Scan.Status.CANCELLED, timezone.now()
+        scan.save()
+        raise
+    except Exception as exc:
+        stop.set()
+        scan.status, scan.finished_at, scan.error = (
+            Scan.Status.FAILED,
+            timezone.now(),
+            f"{type(exc).__name__}: {exc}",
+        )
+        scan.save()
+        raise
+    summarise(scan)
+    scan.status, scan.finished_at = Scan.Status.DONE, timezone.now()
+    scan.save()
+    for hook in SCAN_FINISHED_HOOKS:
+        hook(scan)
+    return {
+        "scan": scan.pk,
+        "pages": scan.pages_checked,
+        "pages_with_violations": scan.pages_with_violations,
+        "violations": scan.violations,
+    }

@@ -1,0 +1,131 @@
+"""Staff pages of the accessibility checker: start a scan (a background job with a progress bar and 取消),
+the list of scans with the trend of pages with violations, and one scan's result by JIS X 8341-3 success
+criterion and by page, downloadable as CSV."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from kotodx.a11y import criteria, services
+from kotodx.a11y.models import Scan, ScanFinding
+from kotodx.core.csvutil import write_rows
+from kotodx.core.http import StaffRequest
+
+
+class ScanForm(forms.Form):
+    start_url = forms.URLField(
+        label="検査を始めるURL",
+        max_length=500,
+        assume_scheme="https",
+        help_text="同じサイトの中をリンクをたどって検査します（robots.txt に従います）。",
+    )
+    max_pages = forms.IntegerField(
+        label="最大ページ数", min_value=1, max_value=services.MAX_PAGES, initial=20
+    )
+    title = forms.CharField(label="名前（省略するとサイト名）", max_length=200, required=False)
+
+
+@login_required
+@permission_required("a11y.view_scan", raise_exception=True)
+def scan_list(request: StaffRequest) -> HttpResponse:
+    form = ScanForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("a11y.run_scan"):
+            messages.error(request, "サイトの検査を始める権限がありません。")
+        elif form.is_valid():
+            d = form.cleaned_data
+            try:
+                scan = services.scan_start(
+                    start_url=d["start_url"], max_pages=d["max_pages"], title=d["title"], actor=request.user
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, "検査を始めました。進み具合はこのページで確認できます。")
+                return redirect("a11y:scan", pk=scan.pk)
+    scans = list(Scan.objects.select_related("job")[:50])
+    done = [s for s in reversed(scans) if s.status == Scan.Status.DONE][-10:]
+    top = max([s.pages_with_violations for s in done] + [1])
+    trend = [{"scan": s, "pct": int(100 * s.pages_with_violations / top)} for s in done]
+    return render(
+        request,
+        "a11y/scan_list.html",
+        {"form": form, "scans": scans, "trend": trend, "can_run": request.user.has_perm("a11y.run_scan")},
+        status=400 if form.errors else 200,
+    )
+
+
+def _by_criterion(scan: Scan) -> list[dict[str, Any]]:
+    counts: Counter[str] = Counter()
+    pages: dict[str, set[int]] = {}
+    for f in ScanFinding.objects.filter(page__scan=scan, review=False).only("criteria", "page_id"):
+        for c in f.criteria or ["—"]:
+            counts[c] += 1
+            pages.setdefault(c, set()).add(f.page_id)
+    rows = []
+    for c, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        entry = criteria.CRITERIA.get(c)
+        rows.append(
+            {
+                "criterion": c,
+                "title": criteria.title(c),
+                "level": entry[0] if entry else "",
+                "jis": criteria.jis_number(c) or "—（WCAG 2.1以降）",
+                "count": n,
+                "pages": len(pages[c]),
+            }
+        )
+    return rows
+
+
+@login_required
+@permission_required("a11y.view_scan", raise_exception=True)
+def scan_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    scan = get_object_or_404(Scan.objects.select_related("job"), pk=pk)
+    if request.GET.get("format") == "csv":
+        return _csv(scan)
+    pages = scan.pages.prefetch_related("findings")
+    return render(
+        request,
+        "a11y/scan_detail.html",
+        {
+            "scan": scan,
+            "pages": pages,
+            "by_criterion": _by_criterion(scan),
+            "running": scan.status in ("queued", "running"),
+        },
+    )
+
+
+def _csv(scan: Scan) -> HttpResponse:
+    out = io.StringIO()
+    header = ["URL", "ページ名", "種別", "規則", "達成基準（WCAG）", "JIS X 8341-3", "影響", "要素", "内容"]
+    rows = (
+        [
+            p.url,
+            p.title,
+            "要確認" if f.review else "違反",
+            f.rule,
+            " ".join(f.criteria),
+            " ".join(f.jis),
+            f.impact,
+            f.selector,
+            f.message,
+        ]
+        for p in scan.pages.prefetch_related("findings")
+        for f in p.findings.all()
+    )
+    write_rows(out, header, rows)
+    response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="a11y-scan-{scan.pk}.csv"'
+    return response
