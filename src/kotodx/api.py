@@ -1,6 +1,8 @@
 """The platform's JSON API: one NinjaAPI, one router per app, OpenAPI at /api/openapi.json, its reference
 at /api/docs (an accessible page of ours, written from the same OpenAPI document)."""
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -11,7 +13,48 @@ from kotodx.gis.api import router as gis_router
 from kotodx.governance.api import router as governance_router
 from kotodx.plan.api import router as plan_router
 
-api = NinjaAPI(
+ERRORS = {
+    "400": "リクエストに誤りがあります",
+    "401": "認証が必要です（APIトークンを Authorization: Bearer で送る）",
+    "403": "権限がありません",
+    "404": "見つからないか、見る権限がありません",
+    "422": "入力に誤りがあります（errors に項目ごとの内容）",
+}
+
+
+class KotoApi(NinjaAPI):
+    """Every operation documents the error answers it can give, all with one JSON shape."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = {
+            "type": "object",
+            "properties": {
+                "detail": {
+                    "title": "内容",
+                    "anyOf": [{"type": "string"}, {"type": "array"}, {"type": "object"}],
+                },
+                "errors": {"title": "項目ごとの誤り", "type": "array", "items": {}},
+            },
+            "required": ["detail"],
+        }
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for code, text in ERRORS.items():
+                    responses.setdefault(
+                        code,
+                        {
+                            "description": text,
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                            },
+                        },
+                    )
+        return schema
+
+
+api = KotoApi(
     title="江東区 DXプラットフォーム API",
     version="1",
     description=(

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from kotodx.core.api import staff_auth
@@ -37,9 +37,9 @@ class SystemOut(Schema):
 
 
 class PiaIn(Schema):
-    persons: int
-    handlers: int
-    incident: bool = False
+    persons: int = Field(ge=0, description="特定個人情報ファイルの対象人数")
+    handlers: int = Field(ge=0, description="取扱者数（委託先を含む）")
+    incident: bool = Field(False, description="過去1年以内の重大事故")
 
 
 class PiaOut(Schema):
