@@ -108,3 +108,29 @@ def test_scan_rules_and_bad_input(personas):
     )
     assert metrics.value("a11y.pages_with_violations", FiscalYear.current()) is None  # not this year's
     assert Department.objects.filter(code="koho").count() == 0
+
+
+def test_a_scheduled_robot_starts_a_scan(
+    personas, site, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from kotodx.automation import engine
+    from kotodx.automation import services as robots
+    from kotodx.automation.models import Run as RobotRun
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    robot = robots.robot_save(
+        data={
+            "name": "monthly-scan",
+            "title": "毎月の検査",
+            "department": personas.dept_a,
+            "trigger": "schedule",
+            "cron": "0 3 1 * *",
+            "steps": [{"action": "start_a11y_scan", "params": {"start_url": site, "max_pages": 3}}],
+        },
+        actor=personas.clerk_a,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run = engine.execute(RobotRun.objects.create(robot=robot).pk)
+    assert run.status == "succeeded", run.error
+    scan = Scan.objects.get()
+    assert scan.status == "done" and scan.pages_checked == 2 and scan.created_by == robot.account

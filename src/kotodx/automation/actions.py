@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.utils import timezone
 
@@ -518,3 +518,32 @@ def a11y_latest_scan(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
         "pages_checked": scan.pages_checked,
         "pages_with_violations": scan.pages_with_violations,
     }
+
+
+@action(
+    "start_a11y_scan",
+    "アクセシビリティ検査を始める",
+    "サイトの検査を始めます（検査は別の処理で進み、終わると「検査が終わったとき」のロボットが動きます）。"
+    "毎月の定期検査は、スケジュールで起動するロボットにこの手順を置きます。",
+    Param("start_url", "検査を始めるURL"),
+    Param("max_pages", "最大ページ数", kind="int"),
+    writes=True,
+)
+def start_a11y_scan(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
+    from kotodx.a11y import services as a11y
+
+    if ctx.dry_run:
+        return {"would": f"{p['start_url']} から最大 {p['max_pages']} ページを検査する"}
+    try:
+        scan = a11y.scan_start(
+            start_url=p["start_url"],
+            max_pages=p["max_pages"],
+            title=f"{ctx.robot.title}の定期検査",
+            actor=ctx.account,
+        )
+    except ValidationError as exc:
+        raise StepFailed(" ".join(exc.messages)) from exc
+    except PermissionDenied as exc:
+        raise StepFailed(str(exc)) from exc
+    ctx.items = 1
+    return {"scan": scan.pk}
