@@ -119,10 +119,11 @@ def opendata() -> None:
 
 
 if __name__ == "__main__":
-    from bench import a11y_bench, eapply_bench, gis_bench
+    from bench import a11y_bench, eapply_bench, gis_bench, stix_bench
 
     main()
     opendata()
     eapply_bench.main()
     gis_bench.main()
     a11y_bench.main()
+    subprocess.run([sys.executable, "-m", "bench.stix_bench"], check=True)  # its own data dir and settings
