@@ -119,7 +119,7 @@ def opendata() -> None:
 
 
 if __name__ == "__main__":
-    from bench import a11y_bench, eapply_bench, gis_bench, stix_bench
+    from bench import a11y_bench, eapply_bench, gis_bench
 
     main()
     opendata()
