@@ -58,16 +58,13 @@ def main(n: int = 2000) -> None:
     t = time.perf_counter()
     second = stix.import_bundle(data, source="bench-2", actor=None)
     again = time.perf_counter() - t
-    print(
-        f"STIX import, {n} indicators ({len(data) / 1024:.0f} KB), database: {os.environ.get('DATABASE_URL') or 'SQLite'}"
-    )
+    where = os.environ.get("DATABASE_URL") or "SQLite"
+    print(f"STIX import, {n} indicators ({len(data) / 1024:.0f} KB), database: {where}")
     print(f"  floor: stix2-validator alone   {floor:7.2f} s   {n / floor:7.0f} objects/s")
-    print(
-        f"  ours: import (new {first.new})     {ours:7.2f} s   {n / ours:7.0f} objects/s   {ours / floor:4.2f}× the floor"
-    )
-    print(
-        f"  ours: again (merged {second.merged})  {again:7.2f} s   {n / again:7.0f} objects/s   {again / floor:4.2f}× the floor"
-    )
+    for label, secs in ((f"import (new {first.new})", ours), (f"again (merged {second.merged})", again)):
+        print(
+            f"  ours: {label:<22} {secs:7.2f} s   {n / secs:7.0f} objects/s   {secs / floor:4.2f}× the floor"
+        )
 
 
 if __name__ == "__main__":
