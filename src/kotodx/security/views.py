@@ -83,7 +83,6 @@ def dashboard(request: StaffRequest) -> HttpResponse:
         incidents = incidents.exclude(status__in=list(services.ENDS))
     elif status in Incident.Status.values:
         incidents = incidents.filter(status=status)
-    categories = [(c.label, rows[-1]["by_category"].get(c.value, 0)) for c in Category]
     return render(
         request,
         "security/dashboard.html",
@@ -91,11 +90,21 @@ def dashboard(request: StaffRequest) -> HttpResponse:
             "fy": fy,
             "rows": rows,
             "this_year": rows[-1],
-            "chart": _bar_chart(rows),
-            "categories": [c for c in categories if c[1]],
-            "severities": [
-                (label, rows[-1]["by_severity"].get(v, 0)) for v, label in Incident.Severity.choices
+            "severity_choices": Incident.Severity.choices,
+            "matrix": [
+                {
+                    "fy": r["fy"],
+                    "total": r["total"],
+                    "severities": [r["by_severity"].get(v, 0) for v, _ in Incident.Severity.choices],
+                }
+                for r in rows
             ],
+            "category_rows": [
+                {"label": c.label, "counts": [r["by_category"].get(c.value, 0) for r in rows]}
+                for c in Category
+                if any(r["by_category"].get(c.value) for r in rows)
+            ],
+            "chart": _bar_chart(rows),
             "mttd": selectors.mttd(fy),
             "mttc": selectors.mttc(fy),
             "mttr": selectors.mttr(fy),
