@@ -40,6 +40,7 @@ class Scan(models.Model):
     violations = models.PositiveIntegerField("違反", default=0)
     reviews = models.PositiveIntegerField("要確認", default=0)
     error = models.TextField(blank=True)
+    published_at = models.DateTimeField("試験結果として公開した日時", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -86,3 +87,28 @@ class ScanFinding(models.Model):
 
     def __str__(self) -> str:
         return self.rule
+
+
+class Judgement(models.Model):
+    """A person's judgement of one success criterion for a scan (what automatic checks cannot decide)."""
+
+    class Result(models.TextChoices):
+        PASS = "pass", "適合"
+        FAIL = "fail", "不適合"
+        NOT_APPLICABLE = "na", "適用なし"
+
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="judgements")
+    criterion = models.CharField("達成基準", max_length=10)
+    result = models.CharField("判定", max_length=10, choices=Result.choices)
+    note = models.CharField("注記", max_length=500, blank=True)
+    judged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    judged_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["scan", "criterion"]
+        constraints = [models.UniqueConstraint(fields=["scan", "criterion"], name="a11y_judgement_once")]
+
+    def __str__(self) -> str:
+        return f"{self.scan}・{self.criterion}"

@@ -162,3 +162,58 @@ def _scan_job(job: Job) -> dict[str, Any]:
         "pages_with_violations": scan.pages_with_violations,
         "violations": scan.violations,
     }
+
+
+@transaction.atomic
+def judgements_save(*, scan: Scan, results: dict[str, tuple[str, str]], actor: User) -> int:
+    """A person's judgement per criterion (result, note); an empty result removes the judgement."""
+    from kotodx.a11y.models import Judgement
+    from kotodx.a11y.waic import jis_criteria
+
+    if not actor.has_perm("a11y.run_scan"):
+        raise PermissionDenied("試験結果を判定する権限がありません。")
+    known = {n for n, _, _ in jis_criteria()}
+    changed = 0
+    for criterion, (result, note) in results.items():
+        if criterion not in known:
+            raise ValidationError(f"達成基準「{criterion}」は JIS X 8341-3 の A・AA にありません。")
+        if result and result not in Judgement.Result.values:
+            raise ValidationError(f"達成基準 {criterion} の判定「{result}」は選べません。")
+        if result == Judgement.Result.FAIL and not note.strip():
+            raise ValidationError(f"達成基準 {criterion} を不適合とするときは、注記に理由を書いてください。")
+        current = scan.judgements.filter(criterion=criterion).first()
+        if not result:
+            if current is not None:
+                current.delete()
+                changed += 1
+            continue
+        if current is None or (current.result, current.note) != (result, note.strip()):
+            Judgement.objects.update_or_create(
+                scan=scan,
+                criterion=criterion,
+                defaults={"result": result, "note": note.strip()[:500], "judged_by": actor},
+            )
+            changed += 1
+    if changed:
+        audit_record(actor=actor, action="update", target=scan, note=f"達成基準の判定 {changed} 件")
+    return changed
+
+
+@transaction.atomic
+def scan_publish(*, scan: Scan, publish: bool, actor: User) -> Scan:
+    if not actor.has_perm("a11y.run_scan"):
+        raise PermissionDenied("試験結果を公開する権限がありません。")
+    if publish and scan.status != Scan.Status.DONE:
+        raise ValidationError("終わっていない検査は公開できません。")
+    before = scan.published_at
+    scan.published_at = timezone.now() if publish else None
+    scan.save(update_fields=["published_at"])
+    audit_record(
+        actor=actor,
+        action="update",
+        target=scan,
+        before={"published_at": before},
+        after={"published_at": scan.published_at},
+        note="試験結果の公開" if publish else "試験結果の公開をやめる",
+    )
+    return scan

@@ -12,11 +12,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from kotodx.a11y import criteria, services
-from kotodx.a11y.models import Scan, ScanFinding
+from kotodx.a11y import criteria, services, waic
+from kotodx.a11y.models import Judgement, Scan, ScanFinding
 from kotodx.core.csvutil import write_rows
 from kotodx.core.http import StaffRequest
 
@@ -129,3 +129,46 @@ def _csv(scan: Scan) -> HttpResponse:
     response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="a11y-scan-{scan.pk}.csv"'
     return response
+
+
+@login_required
+@permission_required("a11y.view_scan", raise_exception=True)
+def scan_report(request: StaffRequest, pk: int) -> HttpResponse:
+    """Judge the criteria automatic checks cannot decide, and publish the result as the ward's test report."""
+    scan = get_object_or_404(Scan, pk=pk)
+    problems: list[str] = []
+    if request.method == "POST":
+        try:
+            if "publish" in request.POST:
+                services.scan_publish(scan=scan, publish=request.POST["publish"] == "1", actor=request.user)
+                messages.success(
+                    request, "試験結果を公開しました。" if scan.published_at else "公開をやめました。"
+                )
+                return redirect("a11y:scan_report", pk=pk)
+            results = {
+                n: (request.POST.get(f"result-{n}", ""), request.POST.get(f"note-{n}", ""))
+                for n, _, _ in waic.jis_criteria()
+            }
+            n = services.judgements_save(scan=scan, results=results, actor=request.user)
+        except ValidationError as exc:
+            problems = exc.messages
+        else:
+            messages.success(request, f"{n} 件の判定を保存しました。")
+            return redirect("a11y:scan_report", pk=pk)
+    return render(
+        request,
+        "a11y/scan_report.html",
+        {
+            **waic.report(scan),
+            "problems": problems,
+            "can_judge": request.user.has_perm("a11y.run_scan"),
+            "results": [("", "（自動の結果）"), *Judgement.Result.choices],
+        },
+        status=400 if problems else 200,
+    )
+
+
+def public_report(request: HttpRequest) -> HttpResponse:
+    """The latest published test report, for everyone."""
+    scan = Scan.objects.filter(published_at__isnull=False).order_by("-published_at").first()
+    return render(request, "a11y/public_report.html", waic.report(scan) if scan else {"scan": None})
