@@ -42,8 +42,10 @@ class KotoApi(NinjaAPI):
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
                 for code, text in ERRORS.items():
+                    if code in responses or int(code) in responses:
+                        continue
                     responses.setdefault(
-                        code,
+                        int(code),
                         {
                             "description": text,
                             "content": {

@@ -257,7 +257,7 @@ def test_the_hours_saved_report_matches_the_runs(world):
 def test_console_list_run_export_import(world, tmp_path):
     out = io.StringIO()
     call_command("robots", "list", "--names", stdout=out)
-    assert out.getvalue() == "library-refresh\nsodai-gomi-list\n"
+    assert out.getvalue() == "a11y-report\nlibrary-refresh\nsodai-gomi-list\n"
     out = io.StringIO()
     call_command("robots", "export", "sodai-gomi-list", stdout=out)
     text = out.getvalue().replace("sodai-gomi-list", "sodai-gomi-copy")

@@ -199,7 +199,11 @@ def _training(officer: User) -> None:
         ("RPAシナリオ作成研修（デモ）", TrainingCourse.Topic.RPA, fy.start + dt.timedelta(days=100)),
         ("情報セキュリティ研修（デモ）", TrainingCourse.Topic.SECURITY, fy.start + dt.timedelta(days=30)),
     ]
-    staff = list(User.objects.filter(department__isnull=False).order_by("username"))
+    from kotodx.core.demo import STAFF
+
+    staff = list(
+        User.objects.filter(username__in=[s[0] for s in STAFF], department__isnull=False).order_by("username")
+    )
     for i, (title, topic, held) in enumerate(courses):
         course = TrainingCourse.objects.filter(title=title).first()
         if course is None:
