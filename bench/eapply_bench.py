@@ -99,6 +99,7 @@ def resident(base: str, n: int) -> tuple[str | None, list[float], str]:
 
 def run(name: str, extra: dict[str, str], workers: int) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | extra
+    env["KOTODX_EAPPLY_START_LIMIT"] = "1000000000"  # every simulated resident comes from 127.0.0.1
     setup(env)
     with serve(env, workers) as base:
         t0 = time.perf_counter()

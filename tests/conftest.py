@@ -29,6 +29,13 @@ def _fast_hashing(settings):  # type: ignore[no-untyped-def]
     ]
 
 
+@pytest.fixture(autouse=True)
+def _no_start_limit(settings):  # type: ignore[no-untyped-def]
+    # The cache outlives a test on Redis: tests that start many applications must not trip the limit
+    # (tests/eapply/test_resident.py sets it low on purpose, from an address of its own).
+    settings.EAPPLY_START_LIMIT = 10**6
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _queue_inline():  # type: ignore[no-untyped-def]
     """Jobs run inline (after commit) in the in-process tests; tests/e2e run a real consumer."""

@@ -200,6 +200,8 @@ SESSION_COOKIE_AGE = env_int("KOTODX_SESSION_SECONDS", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# New e-applications from one address in 10 minutes (a bot must not fill the database with drafts).
+EAPPLY_START_LIMIT = env_int("KOTODX_EAPPLY_START_LIMIT", 30)
 # Login rate limit (django-axes): 5 failures for one login ID from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = env_int("KOTODX_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours

@@ -186,3 +186,17 @@ def test_submission_is_audited_as_a_resident_write(procedure, django_capture_on_
         submission = services.submission_submit(submission=submission)
     entry = AuditEntry.objects.filter(target_type="eapply.submission", target_id=str(submission.pk)).get()
     assert entry.note == "区民による申請" and entry.actor is None
+
+
+
+def test_starting_applications_is_rate_limited_per_address(procedure, settings):
+    settings.EAPPLY_START_LIMIT = 3
+    bot = Client(REMOTE_ADDR="203.0.113.250")
+    for _ in range(3):
+        assert bot.post(reverse("eapply:start", args=[procedure.slug])).status_code == 302
+    refused = bot.post(reverse("eapply:start", args=[procedure.slug]))
+    assert refused.status_code == 429 and refused["Retry-After"] == "600"
+    assert "10分ほど待ってから" in refused.content.decode()
+    assert Submission.objects.count() == 3
+    other = Client(REMOTE_ADDR="203.0.113.251")
+    assert other.post(reverse("eapply:start", args=[procedure.slug])).status_code == 302

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kotodx.core import ratelimit
 from kotodx.eapply import formdef, selectors, services
 from kotodx.eapply.forms import StatusCheckForm
 from kotodx.eapply.models import Procedure, Submission
@@ -60,6 +61,17 @@ def _own(request: HttpRequest, submission_id: Any) -> tuple[Submission, str]:
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     procedure = get_object_or_404(Procedure, slug=slug, is_public=True)
+    if ratelimit.exceeded(
+        f"eapply-start:{ratelimit.client_address(request)}", limit=settings.EAPPLY_START_LIMIT, window=600
+    ):
+        response = render(
+            request,
+            "eapply/limited.html",
+            {"message": "短い時間に多くの申請が始められました。10分ほど待ってから、もう一度お試しください。"},
+            status=429,
+        )
+        response["Retry-After"] = "600"
+        return response
     try:
         submission, key = services.submission_start(procedure=procedure)
     except ValidationError:
@@ -185,15 +197,11 @@ def status(request: HttpRequest) -> HttpResponse:
     found = None
     limited = False
     if request.method == "POST":
-        bucket = f"eapply-status:{request.META.get('REMOTE_ADDR', '')}"
-        tries = cache.get_or_set(bucket, 0, timeout=600) or 0
-        if tries >= STATUS_LIMIT:
+        if ratelimit.exceeded(
+            f"eapply-status:{ratelimit.client_address(request)}", limit=STATUS_LIMIT, window=600
+        ):
             limited = True
         else:
-            try:
-                cache.incr(bucket)
-            except ValueError:
-                cache.set(bucket, 1, timeout=600)
             if form.is_valid():
                 found = (
                     Submission.objects.select_related("procedure")
