@@ -415,3 +415,76 @@ def test_pdf_notices_and_a_kpi_actual_written_to_the_plan(world):
     run = engine.execute(Run.objects.create(robot=kpi_robot, context={"file": str(LIBRARY)}).pk)
     assert run.status == "succeeded", run.error
     assert KpiActual.objects.get(kpi__code="online").value == run.items > 0
+
+
+def test_submissions_created_from_a_file_are_checked_like_a_residents(
+    personas, procedure, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    good = tmp_path / "paper.csv"
+    good.write_text(
+        "applicant_name,email,お子さんの有無\n"
+        "江東 花子,hanako@example.jp,いいえ\n江東 太郎,taro@example.jp,いいえ\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "paper-bad.csv"
+    bad.write_text(
+        "applicant_name,email,has_kids\n江東 花子,hanako@example.jp,no\n江東 次郎,not-an-address,no\n",
+        encoding="utf-8",
+    )
+    robot = services.robot_save(
+        data={
+            "name": "paper",
+            "title": "紙の申請",
+            "department": personas.dept_a,
+            "steps": [
+                {"action": "read_file", "params": {}},
+                {"action": "create_submissions", "params": {"procedure": procedure.slug}},
+            ],
+        },
+        actor=personas.clerk_a,
+    )
+    failed = engine.execute(Run.objects.create(robot=robot, context={"file": str(bad)}).pk)
+    assert failed.status == "failed" and "2行目" in failed.error and "email" in failed.error
+    assert not Submission.objects.exists()  # the first row was not kept either
+    with django_capture_on_commit_callbacks(execute=True):
+        run = engine.execute(Run.objects.create(robot=robot, context={"file": str(good)}).pk)
+    assert run.status == "succeeded" and run.items == 2
+    made = Submission.objects.filter(status="received")
+    assert made.count() == 2 and {s.applicant_email for s in made} == {"hanako@example.jp", "taro@example.jp"}
+    assert all(s.reference_number for s in made)
+
+
+def test_a_run_past_its_time_limit_stops_inside_a_step_and_leaves_nothing(
+    personas, procedure, tmp_path, settings
+):
+    from kotodx.automation import actions
+
+    settings.MEDIA_ROOT = str(tmp_path)
+
+    def slow(ctx, p):  # type: ignore[no-untyped-def]
+        from kotodx.core import services as core_services
+
+        core_services.department_upsert(code="half-written", name="途中まで書いた課", actor=None)
+        ctx.deadline = 0  # the clock has run out while the step is working through its rows
+        ctx.check_time()
+        return {}
+
+    actions.ACTIONS["test_slow"] = actions.Action("test_slow", "遅い手順", "試験用", (), slow, writes=True)
+    try:
+        robot = Robot.objects.create(
+            name="slow",
+            title="遅い",
+            department=personas.dept_a,
+            account=personas.clerk_a,
+            steps=[{"action": "test_slow", "params": {}}],
+            timeout_seconds=60,
+        )
+        run = engine.execute(Run.objects.create(robot=robot).pk)
+    finally:
+        del actions.ACTIONS["test_slow"]
+    assert run.status == "timed_out" and "制限時間" in run.error
+    assert run.steps.get().status == "failed"
+    from kotodx.core.models import Department
+
+    assert not Department.objects.filter(code="half-written").exists()

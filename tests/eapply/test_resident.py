@@ -188,7 +188,6 @@ def test_submission_is_audited_as_a_resident_write(procedure, django_capture_on_
     assert entry.note == "区民による申請" and entry.actor is None
 
 
-
 def test_starting_applications_is_rate_limited_per_address(procedure, settings):
     settings.EAPPLY_START_LIMIT = 3
     bot = Client(REMOTE_ADDR="203.0.113.250")

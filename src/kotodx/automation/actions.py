@@ -26,6 +26,10 @@ class StepFailed(Exception):
     """A step could not do its work; the message (Japanese) is shown against the step."""
 
 
+class TimeLimit(Exception):
+    """The run passed its time limit (checked between steps and between the rows of a step)."""
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -47,6 +51,13 @@ class Context:
     items: int = 0
     outputs: list[str] = field(default_factory=list)  # files written (paths under MEDIA_ROOT)
     notes: list[str] = field(default_factory=list)
+    deadline: float = float("inf")  # time.monotonic() after which the run stops
+
+    def check_time(self) -> None:
+        import time
+
+        if time.monotonic() > self.deadline:
+            raise TimeLimit(f"制限時間（{self.robot.timeout_seconds}秒）を超えたため、途中で止めました。")
 
 
 @dataclass(frozen=True)
@@ -326,6 +337,7 @@ def set_submission_status(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 
     changed = 0
     for row in ctx.data:
+        ctx.check_time()
         if not row.get("_submission"):
             raise StepFailed("申請の行ではありません。前の手順に「申請を探す」を置いてください。")
         s = Submission.objects.filter(pk=row["_submission"]).first()
@@ -437,6 +449,7 @@ def make_pdf_notices(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 
     made = 0
     for n, row in enumerate(ctx.data, start=1):
+        ctx.check_time()
         lines = []
         for line in p["body"]:
             for key, value in row.items():
@@ -547,3 +560,66 @@ def start_a11y_scan(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
         raise StepFailed(str(exc)) from exc
     ctx.items = 1
     return {"scan": scan.pk}
+
+
+@action(
+    "create_submissions",
+    "申請を登録する（紙の申請などから）",
+    "行ごとに、手続きの申請フォームへ回答を入れて受け付けます。列名は質問のID か 質問の文言。"
+    "住民が画面で入力するときと同じ検査をし、1行でも誤りがあれば何も登録しません（ファイル・住所・繰り返しの質問は扱えません）。",
+    Param("procedure", "手続きID"),
+    writes=True,
+)
+def create_submissions(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
+    from kotodx.core.selectors import is_ward_wide
+    from kotodx.eapply import formdef
+    from kotodx.eapply import services as ea
+    from kotodx.eapply.models import Procedure
+
+    proc = Procedure.objects.filter(slug=p["procedure"]).first()
+    if proc is None:
+        raise StepFailed(f"手続き「{p['procedure']}」がありません（削除されたかもしれません）。")
+    if proc.department_id != ctx.account.department_id and not is_ward_wide(ctx.account):
+        raise StepFailed(f"手続き「{proc.name}」の申請を登録できるのは所管部署のロボットです。")
+    made = []
+    for n, row in enumerate(ctx.data, start=1):
+        ctx.check_time()
+        try:
+            submission, _ = ea.submission_start(procedure=proc)
+        except ValidationError as exc:
+            raise StepFailed(" ".join(exc.messages)) from exc
+        definition = submission.version.definition
+        seen: set[str] = set()
+        while True:
+            pages = [
+                pg for pg in formdef.visible_pages(definition, submission.answers) if pg["id"] not in seen
+            ]
+            if not pages:
+                break
+            page = pages[0]
+            seen.add(page["id"])
+            data = {}
+            for question in page.get("fields", []):
+                value = row.get(question["id"], row.get(question.get("label", ""), ""))
+                if question.get("type") == "yesno" and value not in ("", None):
+                    value = (
+                        "yes" if str(value).strip() in ("はい", "yes", "true", "1", "あり", "True") else "no"
+                    )
+                data[question["id"]] = "" if value is None else str(value)
+            form = formdef.page_form(definition, page["id"], submission.answers, data=data, files={})
+            if not form.is_valid():
+                errors = "；".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+                raise StepFailed(f"{n}行目（{page.get('title', page['id'])}）: {errors}")
+            answers, _uploads = formdef.page_answers(form)
+            submission = ea.submission_save_page(
+                submission=submission, page_id=page["id"], answers=answers, uploads={}
+            )
+        try:
+            submission = ea.submission_submit(submission=submission)
+        except ValidationError as exc:
+            raise StepFailed(f"{n}行目: {' '.join(exc.messages)}") from exc
+        made.append(submission.reference_number)
+    ctx.items = len(made)
+    if ctx.dry_run:
+        return {"would": f"「{proc.name}」に {len(made)} 件の申請を登録する（試行なので取り消します）"}
+    return {"created": len(made)}

@@ -16,7 +16,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from kotodx.automation.actions import ACTIONS, Context, StepFailed, check_params
+from kotodx.automation.actions import ACTIONS, Context, StepFailed, TimeLimit, check_params
 from kotodx.automation.models import Robot, Run, StepLog
 
 PERSONAL_KEYS = re.compile(r"氏名|名前|住所|電話|メール|生年月日|mail|name|address|phone|birth", re.I)
@@ -92,6 +92,7 @@ def execute(run_id: int) -> Run:
     ctx = Context(robot=robot, run=run, account=robot.account, dry_run=run.dry_run)
     logs: list[StepLog] = []
     deadline = time.monotonic() + robot.timeout_seconds
+    ctx.deadline = deadline
     status, error = Run.Status.SUCCEEDED, ""
     try:
         with transaction.atomic():
@@ -108,7 +109,7 @@ def execute(run_id: int) -> Run:
                 logs.append(log)
                 try:
                     output = act.fn(ctx, params)
-                except StepFailed as exc:
+                except (StepFailed, TimeLimit) as exc:
                     log.status, log.message, log.finished_at = StepLog.Status.FAILED, str(exc), timezone.now()
                     raise
                 log.status, log.finished_at = StepLog.Status.SUCCEEDED, timezone.now()
@@ -118,7 +119,7 @@ def execute(run_id: int) -> Run:
                 transaction.set_rollback(True)
     except StepFailed as exc:
         status, error = Run.Status.FAILED, str(exc)
-    except Timeout as exc:
+    except (Timeout, TimeLimit) as exc:
         status, error = Run.Status.TIMED_OUT, str(exc)
     except Exception as exc:  # noqa: BLE001  (an unexpected error is the run's failure, not a crash)
         status, error = Run.Status.FAILED, f"想定外のエラー: {type(exc).__name__}: {exc}"
