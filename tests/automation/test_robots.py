@@ -488,3 +488,23 @@ def test_a_run_past_its_time_limit_stops_inside_a_step_and_leaves_nothing(
     from kotodx.core.models import Department
 
     assert not Department.objects.filter(code="half-written").exists()
+
+
+def test_a_failed_run_is_run_again_with_the_same_file(world, django_capture_on_commit_callbacks):
+    robot = Robot.objects.get(name="library-refresh")
+    dropped = tasks.inbox(robot) / "図書館一覧.csv"
+    dropped.write_text(
+        LIBRARY.read_text(encoding="utf-8").replace("35.67186612", "北緯35度", 1), encoding="utf-8"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        started = tasks.tick()
+    failed = Run.objects.get(pk=started[0].pk)
+    assert failed.status == "failed"
+    # The section fixes the file where the robot keeps it, then asks for the same run again.
+    Path(failed.context["file"]).write_text(LIBRARY.read_text(encoding="utf-8"), encoding="utf-8")
+    client = client_for(robot.account)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/staff/robots/library-refresh/runs/{failed.pk}/again/")
+    assert response.status_code == 302
+    again = Run.objects.filter(robot=robot, trigger=f"rerun:{failed.pk}").get()
+    assert again.status == "succeeded" and again.context == failed.context

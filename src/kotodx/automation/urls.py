@@ -14,4 +14,5 @@ urlpatterns = [
     path(
         "staff/robots/<slug:name>/runs/<int:run_id>/files/<int:index>/", views.run_output, name="run_output"
     ),
+    path("staff/robots/<slug:name>/runs/<int:run_id>/again/", views.run_again, name="run_again"),
 ]

@@ -139,6 +139,19 @@ def robot_run(request: StaffRequest, name: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def run_again(request: StaffRequest, name: str, run_id: int) -> HttpResponse:
+    """Run a robot again with what started an earlier run (the same dropped file, the same event)."""
+    robot = _robot(request, name)
+    earlier = get_object_or_404(Run, robot=robot, pk=run_id)
+    services.run_request(
+        robot=robot, actor=request.user, trigger=f"rerun:{earlier.pk}", context=earlier.context
+    )
+    messages.success(request, "同じ条件でもう一度実行しました。")
+    return redirect("automation:robot", name=name)
+
+
+@login_required
 @permission_required(VIEW, raise_exception=True)
 def robot_export(request: StaffRequest, name: str) -> HttpResponse:
     robot = _robot(request, name)
