@@ -19,13 +19,13 @@ def token(personas):  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_anonymous(case):  # type: ignore[no-untyped-def]
     case.call_and_validate()
 
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_with_a_staff_token(case, token):  # type: ignore[no-untyped-def]
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"})

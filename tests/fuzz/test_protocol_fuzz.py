@@ -20,7 +20,7 @@ junk = st.one_of(
         ["", " ", "-1", "0", "1e309", "NaN", "null", "[]", "{}", "1,2", "1,2,3,4", "a:b", "'", '"', "\x00"]
     ),
 )
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
 
 def _ok(response) -> None:  # type: ignore[no-untyped-def]
