@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from kotodx.a11y import criteria, services, waic
 from kotodx.a11y.models import Judgement, Scan, ScanFinding
 from kotodx.core.csvutil import write_rows
+from kotodx.core.forms import add_service_errors
 from kotodx.core.http import StaffRequest
 
 
@@ -48,8 +49,7 @@ def scan_list(request: StaffRequest) -> HttpResponse:
                     start_url=d["start_url"], max_pages=d["max_pages"], title=d["title"], actor=request.user
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "検査を始めました。進み具合はこのページで確認できます。")
                 return redirect("a11y:scan", pk=scan.pk)

@@ -17,6 +17,7 @@ from kotodx.automation.actions import ACTIONS
 from kotodx.automation.forms import RobotForm, editor_rows, steps_from_post
 from kotodx.automation.models import Robot, Run
 from kotodx.core.fiscal import FiscalYear
+from kotodx.core.forms import add_service_errors
 from kotodx.core.http import StaffRequest
 
 VIEW = "automation.view_robot"
@@ -32,7 +33,7 @@ def robot_list(request: StaffRequest) -> HttpResponse:
     robots = list(selectors.robots_visible_to(request.user).prefetch_related("runs"))
     fy = FiscalYear.current()
     for r in robots:
-        r.last_run = r.runs.order_by("-created_at").first()  # type: ignore[attr-defined]
+        r.last_run = max(r.runs.all(), key=lambda run: run.created_at, default=None)  # type: ignore[attr-defined]
         r.problems = engine.problems(r)  # type: ignore[attr-defined]
     years = [FiscalYear(fy.year - k) for k in range(4, -1, -1)]
     visible = selectors.robots_visible_to(request.user)
@@ -84,8 +85,7 @@ def _editor(request: StaffRequest, robot: Robot | None) -> HttpResponse:
         try:
             saved = services.robot_save(data=data, actor=request.user, robot=robot)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"「{saved.title}」を保存しました。")
             return redirect("automation:robot", name=saved.name)

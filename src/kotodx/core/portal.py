@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
@@ -128,12 +127,21 @@ STAFF_CARDS = (
 )
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A line on the staff home page: something waiting for this member of staff."""
+
+    text: str
+    url: str
+    level: str = "warning"
+
+
 # Modules append a function ``(user) -> list of notices`` (objects with text, url, level) in their
 # AppConfig.ready(); the staff home page shows what they return (overdue work, decisions waiting).
-STAFF_NOTICES: list[Callable[[User], list[Any]]] = []
+STAFF_NOTICES: list[Callable[[User], list[Notice]]] = []
 
 
-def staff_notices(user: User) -> list[Any]:
+def staff_notices(user: User) -> list[Notice]:
     return [n for fn in STAFF_NOTICES for n in fn(user)]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kotodx.core.models import User
+from kotodx.core.portal import Notice
 from kotodx.core.selectors import scope_to_department
 from kotodx.governance.models import (
     STANDARD_AREAS,
@@ -54,13 +54,6 @@ def reviews_waiting(user: User) -> QuerySet[GateReview]:
     )
 
 
-@dataclass(frozen=True)
-class Notice:
-    text: str
-    url: str
-    level: str = "warning"
-
-
 def staff_notices(user: User) -> list[Notice]:
     """What the staff home page warns about: overdue corrective actions, PIA re-assessments due,
     gate reviews waiting for the IT division."""
@@ -100,10 +93,6 @@ def staff_notices(user: User) -> list[Notice]:
 # --- Aggregates for metrics and dashboards ---------------------------------------------------------
 
 
-def security_stage_codes(system: System) -> list[str]:
-    return [s["code"] for s in system.guideline.stages if (s.get("gate") or {}).get("security_review")]
-
-
 def systems_reviewed_in(start: dt.date, end: dt.date) -> int:
     """Systems whose security review (design or estimate gate) the IT division passed in the period."""
     return (
@@ -130,18 +119,17 @@ def design_review_share() -> Decimal | None:
     """Of the systems past their first security gate, the share (%) with a passed security review —
     department-bought systems included. Systems entered from an old spreadsheet at a later stage count
     as not reviewed until the IT division has reviewed them."""
+    security = _security_stages()
     past = []
     for system in System.objects.select_related("guideline"):
         codes = [s["code"] for s in system.guideline.stages]
-        first = next((c for c in codes if c in _security_stages()), None)
+        first = next((c for c in codes if c in security), None)
         if first is not None and codes.index(system.stage) > codes.index(first):
             past.append(system.pk)
     if not past:
         return None
     reviewed = (
-        GateReview.objects.filter(
-            system_id__in=past, status=GateReview.Status.PASSED, stage__in=_security_stages()
-        )
+        GateReview.objects.filter(system_id__in=past, status=GateReview.Status.PASSED, stage__in=security)
         .values("system")
         .distinct()
         .count()

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from kotodx.core.forms import add_service_errors
 from kotodx.core.http import StaffRequest
 from kotodx.core.selectors import is_ward_wide
 from kotodx.core.services import audit_record
@@ -50,14 +51,6 @@ from kotodx.governance.models import (
 from kotodx.opendata.validation import FileProblem
 
 VIEW = "governance.view_system"
-
-
-def _errors_to_form(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- Inventory ------------------------------------------------------------------------------------
@@ -146,7 +139,7 @@ def _system_form(request: StaffRequest, system: System | None) -> HttpResponse:
                 system=System.objects.get(pk=system.pk) if system else None, data=data, actor=request.user
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"「{saved.name}」を保存しました。")
             return redirect("governance:system", pk=saved.pk)
@@ -377,7 +370,7 @@ def guideline(request: StaffRequest) -> HttpResponse:
                     source=form.cleaned_data["source"], note=form.cleaned_data["note"], actor=request.user
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"ガイドライン第{g.version}版を登録しました。")
                 return redirect("governance:guideline")
@@ -409,7 +402,7 @@ def audit_list(request: StaffRequest) -> HttpResponse:
                 data = dict(form.cleaned_data)
                 audit = services.audit_save(data=data, actor=request.user)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"「{audit.title}」を登録しました。")
                 return redirect("governance:audit", pk=audit.pk)
@@ -577,7 +570,7 @@ def pia_list(request: StaffRequest) -> HttpResponse:
             try:
                 f = services.pia_file_save(data=dict(form.cleaned_data), actor=request.user)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"「{f.name}」を登録しました。評価の種類: {f.get_level_display()}")
                 return redirect("governance:pia")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from kotodx.core.fiscal import FiscalYear
 from kotodx.core.models import User
+from kotodx.core.portal import Notice
 from kotodx.security.models import Exercise, Incident, StixImport, Task, TaxiiObject, Tlp
 
 
@@ -106,13 +106,6 @@ def indicators_received(fy: FiscalYear) -> int:
     end = dt.datetime.combine(fy.end, dt.time.max, tzinfo=timezone.get_current_timezone())
     imports = StixImport.objects.filter(received_at__gte=start, received_at__lte=end)
     return sum(i.indicators_new + i.indicators_merged for i in imports)
-
-
-@dataclass(frozen=True)
-class Notice:
-    text: str
-    url: str
-    level: str = "warning"
 
 
 def staff_notices(user: User) -> list[Notice]:

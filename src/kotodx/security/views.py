@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kotodx.core.fiscal import FiscalYear
+from kotodx.core.forms import add_service_errors
 from kotodx.core.http import StaffRequest
 from kotodx.core.services import audit_record
 from kotodx.security import rules, selectors, services, sharing, stix
@@ -32,14 +33,6 @@ from kotodx.security.forms import (
 from kotodx.security.models import Category, Exercise, Incident, StixImport, Task, TaxiiCollection, WatchEntry
 
 VIEW = "security.view_incident"
-
-
-def _errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for f, errs in exc.message_dict.items():
-            form.add_error(f if f in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _incident(request: StaffRequest, number: str) -> Incident:
@@ -134,7 +127,7 @@ def incident_create(request: StaffRequest) -> HttpResponse:
                 departments=form.cleaned_data["departments"],
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{incident.number} を登録しました。")
             return redirect("security:incident", number=incident.number)
@@ -165,7 +158,7 @@ def incident_edit(request: StaffRequest, number: str) -> HttpResponse:
                 incident=Incident.objects.get(pk=incident.pk), actor=request.user
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{incident.number} を更新しました。")
             return redirect("security:incident", number=incident.number)
@@ -274,7 +267,7 @@ def incident_detail(request: StaffRequest, number: str) -> HttpResponse:
         except ValidationError as exc:
             target = forms_.get(what or "")
             if target is not None:
-                _errors(target, exc)
+                add_service_errors(target, exc)
             else:
                 messages.error(request, " ".join(exc.messages))
         status = 400
@@ -338,7 +331,7 @@ def exercises(request: StaffRequest) -> HttpResponse:
             try:
                 services.exercise_save(data=form.cleaned_data, actor=request.user)
             except ValidationError as exc:
-                _errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "訓練を記録しました。")
                 return redirect("security:exercises")
