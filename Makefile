@@ -37,7 +37,9 @@ run: pdf-deps demo
 # Debian packages: Japanese fonts and Pango for the PDF reports (WeasyPrint); Chromium and poppler-utils
 # (pdftotext) for the tests. Installed when missing and apt-get is there as root; otherwise named.
 PDF_PKGS := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
-TEST_PKGS := $(PDF_PKGS) chromium poppler-utils gdal-bin
+# Tesseract with its Japanese data (OCR of paper forms) and poppler-utils (pdftoppm renders scanned PDFs).
+OCR_PKGS := tesseract-ocr tesseract-ocr-jpn poppler-utils
+TEST_PKGS := $(PDF_PKGS) $(OCR_PKGS) chromium gdal-bin
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -47,9 +49,9 @@ define apt_install
 	else echo "次のパッケージが必要です / please install:$$missing (sudo apt-get install$$missing)"; exit 1; fi
 endef
 
-## pdf-deps: fonts and Pango for PDF reports
+## pdf-deps: fonts and Pango for PDF reports, Tesseract (Japanese) for OCR
 pdf-deps:
-	$(call apt_install,$(PDF_PKGS))
+	$(call apt_install,$(PDF_PKGS) $(OCR_PKGS))
 
 ## system-deps: everything the tests need from Debian
 system-deps:

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "kotodx.governance",
     "kotodx.security",
     "kotodx.automation",
+    "kotodx.assistant",
 ]
 
 MIDDLEWARE = [

@@ -28,5 +28,6 @@ urlpatterns += i18n_patterns(
     path("", include("kotodx.security.urls")),
     path("", include("kotodx.automation.urls")),
     path("", include("kotodx.a11y.urls")),
+    path("", include("kotodx.assistant.urls")),
     prefix_default_language=False,
 )

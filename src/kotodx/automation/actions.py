@@ -572,7 +572,6 @@ def start_a11y_scan(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 )
 def create_submissions(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     from kotodx.core.selectors import is_ward_wide
-    from kotodx.eapply import formdef
     from kotodx.eapply import services as ea
     from kotodx.eapply.models import Procedure
 
@@ -585,39 +584,9 @@ def create_submissions(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     for n, row in enumerate(ctx.data, start=1):
         ctx.check_time()
         try:
-            submission, _ = ea.submission_start(procedure=proc)
+            submission = ea.submission_fill(procedure=proc, values=row)
         except ValidationError as exc:
-            raise StepFailed(" ".join(exc.messages)) from exc
-        definition = submission.version.definition
-        seen: set[str] = set()
-        while True:
-            pages = [
-                pg for pg in formdef.visible_pages(definition, submission.answers) if pg["id"] not in seen
-            ]
-            if not pages:
-                break
-            page = pages[0]
-            seen.add(page["id"])
-            data = {}
-            for question in page.get("fields", []):
-                value = row.get(question["id"], row.get(question.get("label", ""), ""))
-                if question.get("type") == "yesno" and value not in ("", None):
-                    value = (
-                        "yes" if str(value).strip() in ("はい", "yes", "true", "1", "あり", "True") else "no"
-                    )
-                data[question["id"]] = "" if value is None else str(value)
-            form = formdef.page_form(definition, page["id"], submission.answers, data=data, files={})
-            if not form.is_valid():
-                errors = "；".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
-                raise StepFailed(f"{n}行目（{page.get('title', page['id'])}）: {errors}")
-            answers, _uploads = formdef.page_answers(form)
-            submission = ea.submission_save_page(
-                submission=submission, page_id=page["id"], answers=answers, uploads={}
-            )
-        try:
-            submission = ea.submission_submit(submission=submission)
-        except ValidationError as exc:
-            raise StepFailed(f"{n}行目: {' '.join(exc.messages)}") from exc
+            raise StepFailed(f"{n}行目（{' '.join(exc.messages)}）") from exc
         made.append(submission.reference_number)
     ctx.items = len(made)
     if ctx.dry_run:

@@ -115,6 +115,12 @@ STAFF_CARDS = (
         "a11y.view_scan",
     ),
     Card(
+        _("AIアシスタント（FAQ・振り分け・OCR）"),
+        _("区民の質問に答えるFAQと同義語辞書、問い合わせの部署振り分け、紙の申請書のOCRです。"),
+        "assistant:staff_home",
+        "assistant.view_faq",
+    ),
+    Card(
         _("監査ログ"),
         _("すべての変更と個人情報の閲覧の記録を検索・出力します。"),
         "core:audit_list",

@@ -22,7 +22,16 @@ import unicodedata
 
 from sudachipy import Dictionary, Morpheme, SplitMode, Tokenizer
 
-__all__ = ["index_terms", "matches", "normalize", "query_words", "to_katakana"]
+__all__ = [
+    "index_terms",
+    "is_kana",
+    "matches",
+    "normalize",
+    "query_words",
+    "ranking_terms",
+    "ranking_words",
+    "to_katakana",
+]
 
 # Only characters whose modern form is what people type today; both documents and queries go through
 # this, so a mapping can never make two spellings stop matching, only start.
@@ -146,6 +155,68 @@ def query_words(query: str) -> list[set[str]]:
     return words
 
 
+def ranking_terms(text: str) -> list[str]:
+    """A document's terms for a ranking index (BM25), each repeated as often as its word occurs.
+
+    Every content word gives its surface, its normalized form and, when Japanese, its reading; a compound
+    (保育園) also gives its parts (保育, 園); a run of content words also gives its whole reading, so a
+    question typed in kana (ほいくえんいちらん) can find it.
+    """
+    terms: list[str] = []
+    for chunk in _chunks(_fold(text)):
+        run: list[Morpheme] = []
+        for morpheme in _tokenize(chunk, SplitMode.C):
+            if _is_symbol(morpheme) or morpheme.part_of_speech()[0] in _FUNCTION_WORD_POS:
+                _add_phrase_reading_term(terms, run)
+                run = []
+                continue
+            run.append(morpheme)
+            japanese = _has_japanese(morpheme.surface())
+            terms.extend(_alternatives(morpheme, with_reading=japanese))
+            parts = morpheme.split(SplitMode.A)
+            if len(parts) > 1:
+                for part in parts:
+                    if _indexable(part):
+                        terms.extend(_alternatives(part, with_reading=japanese))
+        _add_phrase_reading_term(terms, run)
+    return [term for term in terms if _is_term(term)]
+
+
+def ranking_words(query: str) -> list[tuple[frozenset[str], float]]:
+    """A question's words for ranking, each as (alternative spellings, weight).
+
+    A whole word weighs 1; the parts of a compound weigh 0.5 each, so 子育て支援 also finds pages that
+    only say 子育て. Readings stand in only for words typed in kana (保険 must not find 保健).
+    """
+    words: list[tuple[frozenset[str], float]] = []
+    for chunk in _chunks(_fold(query)):
+        for morpheme in _tokenize(chunk, SplitMode.C):
+            if _is_symbol(morpheme) or morpheme.part_of_speech()[0] in _FUNCTION_WORD_POS:
+                continue
+            alternatives = {
+                t for t in _alternatives(morpheme, with_reading=_is_kana(morpheme.surface())) if _is_term(t)
+            }
+            if alternatives:
+                words.append((frozenset(alternatives), 1.0))
+            parts = morpheme.split(SplitMode.A)
+            if len(parts) > 1:
+                for part in parts:
+                    if _indexable(part):
+                        alt = {
+                            t
+                            for t in _alternatives(part, with_reading=_is_kana(part.surface()))
+                            if _is_term(t)
+                        }
+                        if alt:
+                            words.append((frozenset(alt), 0.5))
+    return words
+
+
+def is_kana(text: str) -> bool:
+    """True for a non-empty string of hiragana and katakana only (ー included, ・ not)."""
+    return _is_kana(text)
+
+
 def matches(words: list[set[str]], terms: set[str]) -> bool:
     """True when every word has an alternative among ``terms``; a query without words matches nothing."""
     return bool(words) and all(not word.isdisjoint(terms) for word in words)
@@ -205,6 +276,12 @@ def _add_phrase_reading(terms: set[str], run: list[Morpheme]) -> None:
     reading = "".join(_reading_or_surface(m) for m in run)
     if len(reading) <= _MAX_PHRASE_READING:
         terms.add(reading)
+
+
+def _add_phrase_reading_term(terms: list[str], run: list[Morpheme]) -> None:
+    found: set[str] = set()
+    _add_phrase_reading(found, run)
+    terms.extend(found)
 
 
 def _reading_or_surface(morpheme: Morpheme) -> str:

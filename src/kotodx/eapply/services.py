@@ -220,6 +220,40 @@ def _applicant(definition: dict[str, Any], answers: dict[str, Any]) -> tuple[str
 
 
 @transaction.atomic
+def submission_fill(*, procedure: Procedure, values: dict[str, Any], base_url: str = "") -> Submission:
+    """An application made on a resident's behalf (a robot's CSV row, a paper form read by OCR), filled
+    page by page through the same form checks a resident meets, then submitted. ``values`` maps field id
+    (or label) to the text typed; a page that fails raises ValidationError naming the page and field."""
+    submission, _ = submission_start(procedure=procedure)
+    definition = submission.version.definition
+    seen: set[str] = set()
+    while True:
+        pages = [pg for pg in formdef.visible_pages(definition, submission.answers) if pg["id"] not in seen]
+        if not pages:
+            break
+        page = pages[0]
+        seen.add(page["id"])
+        data = {}
+        for question in page.get("fields", []):
+            value = values.get(question["id"], values.get(question.get("label", ""), ""))
+            if question.get("type") == "yesno" and value not in ("", None):
+                value = "yes" if str(value).strip() in ("はい", "yes", "true", "1", "あり", "True") else "no"
+            data[question["id"]] = "" if value is None else str(value)
+        form = formdef.page_form(definition, page["id"], submission.answers, data=data, files={})
+        if not form.is_valid():
+            # The label a person sees, and the id a CSV column may be named by.
+            labels = {f["id"]: f"{f.get('label', f['id'])}（{f['id']}）" for f in page.get("fields", [])}
+            errors = "；".join(
+                f"{labels.get(k, k)}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()
+            )
+            raise ValidationError(f"{page.get('title', page['id'])}: {errors}")
+        answers, _uploads = formdef.page_answers(form)
+        submission = submission_save_page(
+            submission=submission, page_id=page["id"], answers=answers, uploads={}
+        )
+    return submission_submit(submission=submission, base_url=base_url)
+
+
 def submission_submit(*, submission: Submission, base_url: str = "") -> Submission:
     """Submit exactly once: a second click finds it already submitted and returns it unchanged. The
     reference number is given only inside the transaction that stores the submission."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AssistantConfig(AppConfig):
+    name = "kotodx.assistant"
+    label = "assistant"
+    verbose_name = "AIアシスタント"
