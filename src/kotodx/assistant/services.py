@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -148,14 +149,16 @@ def active_model() -> RoutingModel | None:
     return RoutingModel.objects.filter(active=True).order_by("-created_at").first()
 
 
-_pipelines: dict[int, Any] = {}
+_pipelines: dict[tuple[int, Any], Any] = {}
 
 
 def _pipeline(model: RoutingModel) -> Any:
-    if model.pk not in _pipelines:
+    # Keyed by creation time too: a rolled-back test database hands out the same id again.
+    key = (model.pk, model.created_at)
+    if key not in _pipelines:
         _pipelines.clear()
-        _pipelines[model.pk] = routing.load(bytes(model.blob))
-    return _pipelines[model.pk]
+        _pipelines[key] = routing.load(bytes(model.blob))
+    return _pipelines[key]
 
 
 def route_text(text: str) -> tuple[RoutingModel, list[tuple[Department, float]]]:
@@ -233,10 +236,10 @@ def training_import(*, data: bytes, actor: User | None) -> int:
     """Labelled examples from a CSV (header text,department); rows already present are skipped."""
     try:
         rows = routing.read_labelled(data)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ValidationError(
-            {"file": str(exc) if isinstance(exc, ValueError) else "CSVはUTF-8で保存してください。"}
-        ) from exc
+    except UnicodeDecodeError as exc:  # before ValueError, of which it is a kind
+        raise ValidationError({"file": "CSVはUTF-8で保存してください（Shift_JISは読めません）。"}) from exc
+    except ValueError as exc:
+        raise ValidationError({"file": str(exc)}) from exc
     departments = {d.code: d for d in Department.objects.all()}
     unknown = sorted({dept for _, dept in rows if dept not in departments})
     if unknown:
@@ -382,8 +385,18 @@ def ocr_confirm(*, doc: OcrDocument, values: dict[str, str], confirmed: set[str]
         r["confirmed"] = r["field_id"] in confirmed
     if unchecked:
         raise ValidationError(f"確認していない項目があります: {'、'.join(unchecked)}")
+    # A file the form asks for (本人確認書類の写し) came stapled to the paper: the scan is attached.
+    definition = doc.procedure.published_version.definition  # type: ignore[union-attr]
+    files = {}
+    for page in definition.get("pages", []):
+        for spec in page.get("fields", []):
+            if spec.get("type") == "file" and doc.file:
+                with doc.file.open("rb") as fh:
+                    files[spec["id"]] = SimpleUploadedFile(
+                        f"scan.{doc.file.name.rsplit('.', 1)[-1]}", fh.read(), content_type=doc.content_type
+                    )
     try:
-        submission = ea.submission_fill(procedure=doc.procedure, values=values)
+        submission = ea.submission_fill(procedure=doc.procedure, values=values, files=files)
     except ValidationError as exc:
         raise ValidationError(f"申請として登録できません。{' '.join(exc.messages)}") from exc
     before = model_snapshot(doc)

@@ -7,7 +7,9 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -220,7 +222,9 @@ def _applicant(definition: dict[str, Any], answers: dict[str, Any]) -> tuple[str
 
 
 @transaction.atomic
-def submission_fill(*, procedure: Procedure, values: dict[str, Any], base_url: str = "") -> Submission:
+def submission_fill(
+    *, procedure: Procedure, values: dict[str, Any], files: dict[str, Any] | None = None, base_url: str = ""
+) -> Submission:
     """An application made on a resident's behalf (a robot's CSV row, a paper form read by OCR), filled
     page by page through the same form checks a resident meets, then submitted. ``values`` maps field id
     (or label) to the text typed; a page that fails raises ValidationError naming the page and field."""
@@ -238,8 +242,15 @@ def submission_fill(*, procedure: Procedure, values: dict[str, Any], base_url: s
             value = values.get(question["id"], values.get(question.get("label", ""), ""))
             if question.get("type") == "yesno" and value not in ("", None):
                 value = "yes" if str(value).strip() in ("はい", "yes", "true", "1", "あり", "True") else "no"
-            data[question["id"]] = "" if value is None else str(value)
-        form = formdef.page_form(definition, page["id"], submission.answers, data=data, files={})
+            if question.get("type") == "address":
+                town, detail = _split_address(value)
+                data[f"{question['id']}_0"], data[f"{question['id']}_1"] = town, detail
+                continue
+            data[question["id"]] = _as_typed(question, value)
+        page_files = {
+            k: v for k, v in (files or {}).items() if k in {f["id"] for f in page.get("fields", [])}
+        }
+        form = formdef.page_form(definition, page["id"], submission.answers, data=data, files=page_files)
         if not form.is_valid():
             # The label a person sees, and the id a CSV column may be named by.
             labels = {f["id"]: f"{f.get('label', f['id'])}（{f['id']}）" for f in page.get("fields", [])}
@@ -247,11 +258,47 @@ def submission_fill(*, procedure: Procedure, values: dict[str, Any], base_url: s
                 f"{labels.get(k, k)}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()
             )
             raise ValidationError(f"{page.get('title', page['id'])}: {errors}")
-        answers, _uploads = formdef.page_answers(form)
+        answers, uploads = formdef.page_answers(form)
         submission = submission_save_page(
-            submission=submission, page_id=page["id"], answers=answers, uploads={}
+            submission=submission, page_id=page["id"], answers=answers, uploads=uploads
         )
     return submission_submit(submission=submission, base_url=base_url)
+
+
+def _as_typed(question: dict[str, Any], value: Any) -> Any:
+    """Text written on paper or in a CSV as a form would post it: a choice's label becomes its value
+    (本人のみ → self), a number loses its unit (2通 → 2)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    text = str(value).strip()
+    kind = question.get("type")
+    if kind in ("select", "radio", "checkboxes"):
+        by_label = {
+            "".join(unicodedata.normalize("NFKC", str(c.get("label", ""))).split()): c["value"]
+            for c in question.get("choices", [])
+        }
+        parts = [p for p in re.split(r"[、,，/・]", text)] if kind == "checkboxes" else [text]
+        mapped = [by_label.get("".join(unicodedata.normalize("NFKC", p).split()), p.strip()) for p in parts]
+        mapped = [m for m in mapped if m]
+        return mapped if kind == "checkboxes" else (mapped[0] if mapped else "")
+    if kind == "number":
+        text = unicodedata.normalize("NFKC", text).replace(",", "")
+        unit = str(question.get("unit") or "")
+        return text.removesuffix(unit).strip() if unit else text
+    return text
+
+
+def _split_address(value: Any) -> tuple[str, str]:
+    """(町丁目, 番地) of an address given as {"town", "detail"} or as one line (東陽四丁目 11-28)."""
+    if isinstance(value, dict):
+        return str(value.get("town") or ""), str(value.get("detail") or "")
+    text = unicodedata.normalize("NFKC", str(value or "")).strip().removeprefix("江東区").strip()
+    for town in sorted(formdef.towns(), key=len, reverse=True):
+        if text.startswith(town):
+            return town, text[len(town) :].strip()
+    return "", text
 
 
 def submission_submit(*, submission: Submission, base_url: str = "") -> Submission:
