@@ -34,6 +34,7 @@ def _no_start_limit(settings):  # type: ignore[no-untyped-def]
     # The cache outlives a test on Redis: tests that start many applications must not trip the limit
     # (tests/eapply/test_resident.py sets it low on purpose, from an address of its own).
     settings.EAPPLY_START_LIMIT = 10**6
+    settings.ASSISTANT_ASK_LIMIT = 10**6
 
 
 @pytest.fixture(autouse=True, scope="session")

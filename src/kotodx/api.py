@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from kotodx.assistant.api import router as assistant_router
 from kotodx.core.api import router as core_router
 from kotodx.eapply.api import router as eapply_router
 from kotodx.gis.api import router as gis_router
@@ -19,6 +20,7 @@ ERRORS = {
     "403": "権限がありません",
     "404": "見つからないか、見る権限がありません",
     "422": "入力に誤りがあります（errors に項目ごとの内容）",
+    "429": "短い時間に多くのリクエストがありました（Retry-After 秒の後にもう一度）",
 }
 
 
@@ -70,6 +72,7 @@ api.add_router("/plan", plan_router)
 api.add_router("/eapply", eapply_router)
 api.add_router("/gis", gis_router)
 api.add_router("/governance", governance_router)
+api.add_router("/assistant", assistant_router)
 
 
 @api.exception_handler(AuthenticationError)

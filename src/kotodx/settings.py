@@ -204,6 +204,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 # New e-applications from one address in 10 minutes (a bot must not fill the database with drafts).
 EAPPLY_START_LIMIT = env_int("KOTODX_EAPPLY_START_LIMIT", 30)
+# Questions to the AI assistant per address in 10 minutes (the page and the API count together).
+ASSISTANT_ASK_LIMIT = env_int("KOTODX_ASSISTANT_ASK_LIMIT", 60)
 # Login rate limit (django-axes): 5 failures for one login ID from one address lock it for 15 minutes.
 AXES_FAILURE_LIMIT = env_int("KOTODX_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours

@@ -247,3 +247,40 @@ def test_public_ask_page_and_bad_questions(personas, faq):
     faq.is_public = False
     faq.save()
     assert client.get(f"/ask/faq/{faq.pk}/").status_code == 404
+
+
+def test_the_json_api_answers_residents_and_routes_for_staff(personas, faq, trained, settings):
+    client = client_for(None)
+    body = client.get("/api/assistant/ask", {"q": "保育園の申込時期"}).json()
+    assert body["answered"] and body["answers"][0]["title"] == "保育園の申込時期"
+    assert set(body["answers"][0]) == {"kind", "title", "url", "score", "why"}
+    assert client.get("/api/assistant/ask", {"q": " "}).json()["detail"] == "質問を入力してください。"
+    assert client.get("/api/assistant/ask").status_code == 422
+    assert client.get("/api/assistant/route", {"text": "避難所"}).status_code == 401
+    assert client_for(personas.committee).get("/api/assistant/route", {"text": "避難所"}).status_code == 403
+    ranked = client_for(personas.it_officer).get("/api/assistant/route", {"text": "避難所はどこ"}).json()
+    assert ranked[0]["department"] == "bosai" and 0 < ranked[0]["confidence"] <= 1
+
+
+def test_asking_is_rate_limited_per_address_on_the_page_and_the_api(personas, settings):
+    from django.core.cache import cache
+
+    cache.delete("ratelimit:assistant-ask:10.9.9.9")
+    settings.ASSISTANT_ASK_LIMIT = 3
+    client = client_for(None)
+    for _ in range(2):
+        assert client.get("/ask/", {"q": "ごみ"}, REMOTE_ADDR="10.9.9.9").status_code == 200
+    assert client.get("/api/assistant/ask", {"q": "ごみ"}, REMOTE_ADDR="10.9.9.9").status_code == 200
+    page = client.get("/ask/", {"q": "ごみ"}, REMOTE_ADDR="10.9.9.9")
+    assert page.status_code == 429 and page["Retry-After"] == "600" and "10分ほど" in page.content.decode()
+    assert client.get("/api/assistant/ask", {"q": "ごみ"}, REMOTE_ADDR="10.9.9.9").status_code == 429
+    assert client.get("/ask/", {"q": "ごみ"}, REMOTE_ADDR="10.9.9.10").status_code == 200
+    assert client.get("/ask/", REMOTE_ADDR="10.9.9.9").status_code == 200  # the empty form is not counted
+    cache.delete("ratelimit:assistant-ask:10.9.9.9")
+
+
+def test_staff_home_lists_what_waits_for_the_assistants_staff(personas):
+    Question.objects.create(text="区のプールの水温", status=Question.Status.OPEN)
+    home = client_for(personas.clerk_a).get("/staff/").content.decode()
+    assert "答えられなかった区民の質問が 1 件" in home
+    assert "答えられなかった" not in client_for(personas.committee).get("/staff/").content.decode()

@@ -6,11 +6,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from kotodx.assistant.models import Faq, Inquiry, OcrDocument, Question
 from kotodx.core.fiscal import FiscalYear
 from kotodx.core.models import User
+from kotodx.core.portal import Notice
 from kotodx.core.selectors import scope_to_department
 
 
@@ -68,3 +70,28 @@ def ocr_forms(fy: FiscalYear) -> int:
     return OcrDocument.objects.filter(
         status=OcrDocument.Status.SUBMITTED, confirmed_at__gte=start, confirmed_at__lte=end
     ).count()
+
+
+def staff_notices(user: User) -> list[Notice]:
+    """Questions residents asked that found no answer; scanned forms waiting for a person to check."""
+    out = []
+    if user.is_authenticated and user.has_perm("assistant.manage_faq"):
+        waiting = Question.objects.filter(status=Question.Status.OPEN).count()
+        if waiting:
+            out.append(
+                Notice(
+                    f"AIアシスタントが答えられなかった区民の質問が {waiting} 件あります。FAQで答えられます。",
+                    reverse("assistant:staff_home"),
+                    level="info",
+                )
+            )
+    if user.is_authenticated and user.has_perm("assistant.digitise_form"):
+        checking = ocr_documents_visible_to(user).filter(status=OcrDocument.Status.CHECKING).count()
+        if checking:
+            out.append(
+                Notice(
+                    f"職員の確認を待っている紙の申請書（OCR）が {checking} 件あります。",
+                    reverse("assistant:staff_ocr_list"),
+                )
+            )
+    return out

@@ -250,6 +250,8 @@ def training_import(*, data: bytes, actor: User | None) -> int:
         for text, dept in rows
         if text not in existing
     ]
+    if not new:
+        return 0
     Inquiry.objects.bulk_create(new)
     audit_record(
         actor=actor,

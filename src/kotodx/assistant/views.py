@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from kotodx.assistant import selectors, services
+from kotodx.assistant.api import limited
 from kotodx.assistant.forms import (
     AskForm,
     CorrectForm,
@@ -43,6 +44,15 @@ def _int(value: str | None) -> int:
 def ask(request: HttpRequest) -> HttpResponse:
     form = AskForm(request.GET or None)
     result = None
+    if form.is_bound and limited(request):
+        response = render(
+            request,
+            "assistant/ask.html",
+            {"form": AskForm(), "limited": True, "contact": CONTACT},
+            status=429,
+        )
+        response["Retry-After"] = "600"
+        return response
     if form.is_bound and form.is_valid():
         try:
             result = services.ask(form.cleaned_data["q"])
