@@ -296,8 +296,10 @@ def _split_address(value: Any) -> tuple[str, str]:
         return str(value.get("town") or ""), str(value.get("detail") or "")
     text = unicodedata.normalize("NFKC", str(value or "")).strip().removeprefix("江東区").strip()
     for town in sorted(formdef.towns(), key=len, reverse=True):
-        if text.startswith(town):
-            return town, text[len(town) :].strip()
+        # OCR and typists put spaces inside a name (東陽 四丁目): the town may be spread over them.
+        match = re.match(r"\s*".join(map(re.escape, town)), text)
+        if match:
+            return town, text[match.end() :].strip()
     return "", text
 
 

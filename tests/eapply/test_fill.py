@@ -1,0 +1,53 @@
+"""submission_fill: text from paper or a CSV turned into what the form posts, then the form's own checks."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from kotodx.eapply.models import Submission
+from kotodx.eapply.services import _as_typed, _split_address, submission_fill
+
+RADIO = {
+    "id": "whose",
+    "type": "radio",
+    "choices": [{"value": "self", "label": "本人のみ"}, {"value": "all", "label": "世帯全員"}],
+}
+CHECKS = {**RADIO, "type": "checkboxes"}
+NUMBER = {"id": "copies", "type": "number", "unit": "通"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "typed", "posted"),
+    [
+        (RADIO, "本人のみ", "self"),
+        (RADIO, "本人 のみ", "self"),
+        (RADIO, "self", "self"),
+        (RADIO, "だれか", "だれか"),  # left for the form to refuse, with its own message
+        (CHECKS, "本人のみ、世帯全員", ["self", "all"]),
+        (NUMBER, "２通", "2"),
+        (NUMBER, "1,000", "1000"),
+        ({"id": "x", "type": "text"}, None, ""),
+    ],
+)
+def test_paper_text_becomes_what_the_form_posts(spec, typed, posted):
+    assert _as_typed(spec, typed) == posted
+
+
+@pytest.mark.parametrize(
+    ("typed", "parts"),
+    [
+        ("江東区東陽四丁目11-28", ("東陽四丁目", "11-28")),
+        ("東陽 四丁目 11-28 コウトウハイツ 101", ("東陽四丁目", "11-28 コウトウハイツ 101")),
+        ({"town": "亀戸一丁目", "detail": "1-1"}, ("亀戸一丁目", "1-1")),
+        ("大阪市北区1-1", ("", "大阪市北区1-1")),
+    ],
+)
+def test_a_one_line_address_is_split_into_town_and_number(typed, parts):
+    assert _split_address(typed) == parts
+
+
+def test_a_filled_submission_goes_through_the_form_checks(procedure):
+    values = {"applicant_name": "江東 花子", "email": "hanako@example.jp", "has_kids": "いいえ"}
+    submission = submission_fill(procedure=procedure, values=values)
+    assert submission.status == Submission.Status.RECEIVED and submission.reference_number
+    with pytest.raises(ValidationError, match="メールアドレス（email）"):
+        submission_fill(procedure=procedure, values={**values, "email": "not-an-address"})
