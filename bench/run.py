@@ -127,4 +127,5 @@ if __name__ == "__main__":
     gis_bench.main()
     a11y_bench.main()
     subprocess.run([sys.executable, "-m", "bench.stix_bench"], check=True)  # its own data dir and settings
+    subprocess.run([sys.executable, "-m", "bench.assistant_bench"], check=True)  # its own data dir
     subprocess.run([sys.executable, "-m", "bench.ocr_accuracy"], check=True)  # OCR accuracy, no timing

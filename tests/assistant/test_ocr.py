@@ -324,7 +324,6 @@ def test_character_accuracy():
     assert ocr.character_accuracy("abcd", "") == 0.0
     assert ocr.character_accuracy("ab", "xxxxxxxx") == 0.0  # floor at 0
     assert ocr.character_accuracy("", "") == 1.0
-    assert ocr.levenshtein("kitten", "sitting") == 3
 
 
 def test_japanese_spacing():

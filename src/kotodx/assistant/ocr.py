@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from PIL import Image, ImageFile, ImageFilter, ImageOps
+from rapidfuzz.distance import Levenshtein
 
 from kotodx.core.uploads import JPEG, PDF, PNG, FileKind, sniff
 
@@ -945,26 +946,13 @@ def summary_message(result: OcrResult, readings: list[FieldReading]) -> str:
 # --- accuracy -----------------------------------------------------------------------------------------
 
 
-def levenshtein(a: str, b: str) -> int:
-    """The edit distance (insertions, deletions, substitutions) between two strings."""
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        cur = [i]
-        for j, cb in enumerate(b, start=1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
 def character_accuracy(expected: str, got: str) -> float:
     """1 − edit distance / length of ``expected``, both NFKC without whitespace; at least 0 (1.0 when both
     are empty)."""
     e, g = normalise(expected), normalise(got)
     if not e:
         return 1.0 if not g else 0.0
-    return max(0.0, 1.0 - levenshtein(e, g) / len(e))
+    return max(0.0, 1.0 - Levenshtein.distance(e, g) / len(e))
 
 
 def _same(expected: Any, got: Any) -> bool:

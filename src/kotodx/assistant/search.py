@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db.models import Count, Max
 from django.urls import reverse
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from kotodx.core import textsearch
@@ -161,12 +162,16 @@ class Index:
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         ranked = sorted(self.idf.values())
         self.unknown_idf = ranked[len(ranked) // 2] * UNKNOWN_RARITY if ranked else 1.0
-        self.readings = sorted(
-            (t for t in self.idf if textsearch.is_kana(t) and len(t) >= KANA_READING_MIN),
-            key=len,
-            reverse=True,
-        )
-        self.synonyms = [(term, _trigger(term), expansions) for term, expansions in synonyms]
+        self.readings = {t for t in self.idf if textsearch.is_kana(t) and len(t) >= KANA_READING_MIN}
+        self.readings_by_length: dict[int, list[str]] = {}
+        for reading in sorted(self.readings):
+            self.readings_by_length.setdefault(len(reading), []).append(reading)
+        # term → [(document number, term frequency)]: a question scores only the documents it can match.
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        for i, d in enumerate(docs):
+            for term, tf in d.terms.items():
+                self.postings.setdefault(term, []).append((i, tf))
+        self.synonyms = [_Synonym(term, _trigger(term), expansions) for term, expansions in synonyms]
 
     def words(self, question: str) -> tuple[list[_Word], list[str]]:
         """The weighted words to look for, and notes on how the question was read."""
@@ -187,36 +192,21 @@ class Index:
                 continue
             words.extend(self._kana_words(textsearch.to_katakana(kana), whole))
         whole |= {term for w in words if w.weight == 1.0 for term in w.alternatives}
-        for term, trigger, expansions in self.synonyms:
-            if not self._fires(term, trigger, whole, folded):
+        for synonym in self.synonyms:
+            term, trigger, expansions = synonym.term, synonym.trigger, synonym.expansions
+            if not synonym.fires(whole, folded):
                 continue
             notes.append(f"「{term}」を「{'・'.join(expansions)}」としても探しました。")
             for w in words:
                 if w.kind == "word" and any(not w.alternatives.isdisjoint(alt) for alt in trigger):
                     w.triggers.add(term)
-            for expansion in expansions:
-                for alternatives, weight in textsearch.ranking_words(expansion):
-                    words.append(
-                        _Word(
-                            alternatives,
-                            weight * SYNONYM_WEIGHT,
-                            _label(alternatives),
-                            via=term,
-                            kind="synonym",
-                        )
+            for alternatives, weight in synonym.expansion_words:
+                words.append(
+                    _Word(
+                        alternatives, weight * SYNONYM_WEIGHT, _label(alternatives), via=term, kind="synonym"
                     )
+                )
         return words, notes
-
-    @staticmethod
-    def _fires(term: str, trigger: list[frozenset[str]], whole: set[str], folded: str) -> bool:
-        # Whole words only: 粗大ごみ must not fire the entry for ごみ. A phrase of several words also
-        # fires when it appears as typed (英語の "my number" has only stop words).
-        if trigger and all(not alt.isdisjoint(whole) for alt in trigger):
-            return True
-        phrase = textsearch.normalize(term)
-        if _LATIN.search(phrase):
-            return re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", folded) is not None
-        return len(trigger) > 1 and phrase in folded
 
     def _kana_words(self, kana: str, present: set[str]) -> list[_Word]:
         # The whole run as a reading, or one kana off it (ジュウミンヒョ); else the longest readings first,
@@ -229,17 +219,13 @@ class Index:
                 return close
         found: list[_Word] = []
         taken = [False] * len(kana)
-        for reading in self.readings:
-            if len(reading) > len(kana):
-                continue
-            start = kana.find(reading)
-            while start >= 0:
-                if not any(taken[start : start + len(reading)]):
-                    for i in range(start, start + len(reading)):
-                        taken[i] = True
+        for size in range(len(kana), KANA_READING_MIN - 1, -1):
+            for start in range(len(kana) - size + 1):
+                reading = kana[start : start + size]
+                if reading in self.readings and not any(taken[start : start + size]):
+                    taken[start : start + size] = [True] * size
                     if reading not in present:
                         found.append(_Word(frozenset({reading}), 1.0, reading, via=kana, kind="kana"))
-                start = kana.find(reading, start + 1)
         rest = "".join(c if not t else " " for c, t in zip(kana, taken, strict=True)).split()
         for segment in rest:
             if len(segment) >= 4:
@@ -248,14 +234,15 @@ class Index:
 
     def _fuzzy(self, segment: str) -> list[_Word]:
         # One kana off (ジュウミンヒョ, ソダイゴnミ): the closest reading of at least 4 kana, if only one is.
-        best: list[str] = []
-        for reading in self.readings:
-            if len(reading) < 4 or abs(len(reading) - len(segment)) > 1:
-                continue
-            if Levenshtein.distance(reading, segment, score_cutoff=1) <= 1:
-                best.append(reading)
-        if len(best) == 1 or (best and len(set(best)) == 1):
-            return [_Word(frozenset({best[0]}), FUZZY_WEIGHT, best[0], via=segment, kind="kana")]
+        candidates = [
+            r
+            for size in (len(segment) - 1, len(segment), len(segment) + 1)
+            if size >= 4
+            for r in self.readings_by_length.get(size, [])
+        ]
+        best = process.extract(segment, candidates, scorer=Levenshtein.distance, score_cutoff=1, limit=2)
+        if len(best) == 1:
+            return [_Word(frozenset({best[0][0]}), FUZZY_WEIGHT, best[0][0], via=segment, kind="kana")]
         return []
 
     def search(self, question: str, *, limit: int = 5, kinds: Iterable[str] | None = None) -> Result:
@@ -269,7 +256,8 @@ class Index:
         notes.extend(how)
         wanted = set(kinds) if kinds else None
         scored: list[tuple[float, Doc, list[_Word]]] = []
-        for doc in self.docs:
+        for i in sorted({i for w in words for t in w.alternatives for i, _ in self.postings.get(t, ())}):
+            doc = self.docs[i]
             if wanted is not None and doc.kind not in wanted:
                 continue
             score, hits = self._score(doc, words)
@@ -335,6 +323,31 @@ def _unknown_kana(word: _Word, idf: dict[str, float]) -> bool:
     return not any(a in idf for a in word.alternatives) and any(
         textsearch.is_kana(a) for a in word.alternatives
     )
+
+
+@dataclass
+class _Synonym:
+    term: str
+    trigger: list[frozenset[str]]
+    expansions: list[str]
+
+    def __post_init__(self) -> None:
+        self.expansion_words = [w for e in self.expansions for w in textsearch.ranking_words(e)]
+        self.phrase = textsearch.normalize(self.term)
+        self.pattern = (
+            re.compile(rf"(?<![a-z]){re.escape(self.phrase)}(?![a-z])")
+            if _LATIN.search(self.phrase)
+            else None
+        )
+
+    def fires(self, whole: set[str], folded: str) -> bool:
+        # Whole words only: 粗大ごみ must not fire the entry for ごみ. A phrase of several words also
+        # fires when it appears as typed (the English "my number" has only stop words).
+        if self.trigger and all(not alt.isdisjoint(whole) for alt in self.trigger):
+            return True
+        if self.pattern is not None:
+            return self.pattern.search(folded) is not None
+        return len(self.trigger) > 1 and self.phrase in folded
 
 
 def _trigger(term: str) -> list[frozenset[str]]:

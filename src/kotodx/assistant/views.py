@@ -156,7 +156,8 @@ def synonyms(request: StaffRequest) -> HttpResponse:
             messages.success(request, f"「{synonym.term}」を削除しました。")
             return redirect("assistant:staff_synonyms")
         if form.is_valid():
-            existing = Synonym.objects.filter(pk=_int(request.POST.get("id"))).first()
+            # The same wording again replaces its words (the page says so).
+            existing = Synonym.objects.filter(term=form.cleaned_data["term"].strip()).first()
             try:
                 saved = services.synonym_save(synonym=existing, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
