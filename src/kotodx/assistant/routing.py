@@ -1,7 +1,7 @@
 """Inquiry routing: which department should answer a resident's e-mail or form text.
 
 A scikit-learn pipeline: TF-IDF over SudachiPy terms (normalized forms, so 国保 and 国民健康保険 stay
-distinct words but 引越 and 引っ越し meet) plus character 2–3-grams (robust to words Sudachi splits
+distinct words but 引越 and 引っ越し meet) plus character 1–3-grams (a single kanji such as 税 or 犬 carries a topic; robust to words Sudachi splits
 oddly), then a logistic regression, which gives a probability per department. Accuracy and the
 confusion matrix come from stratified k-fold cross-validation: each inquiry is predicted by a model
 that never saw it. The fitted pipeline is pickled into the database (RoutingModel.blob), so every
@@ -51,7 +51,7 @@ def make_pipeline() -> Pipeline:
                             "chars",
                             TfidfVectorizer(
                                 analyzer="char_wb",
-                                ngram_range=(2, 3),
+                                ngram_range=(1, 3),
                                 sublinear_tf=True,
                                 min_df=2,
                                 preprocessor=textsearch.normalize,
