@@ -2,10 +2,11 @@
 
 A scikit-learn pipeline: TF-IDF over SudachiPy terms (normalized forms, so 国保 and 国民健康保険 stay
 distinct words but 引越 and 引っ越し meet) plus character 1–3-grams (a single kanji such as 税 or 犬
-carries a topic; robust to words Sudachi splits oddly), then a logistic regression, which gives a probability per department. Accuracy and the
-confusion matrix come from stratified k-fold cross-validation: each inquiry is predicted by a model
-that never saw it. The fitted pipeline is pickled into the database (RoutingModel.blob), so every
-app process and queue consumer routes with the same model.
+carries a topic; robust to words Sudachi splits oddly), then a logistic regression, which gives a
+probability per department. Accuracy and the confusion matrix come from stratified k-fold
+cross-validation: each inquiry is predicted by a model that never saw it. The fitted pipeline is
+pickled into the database (RoutingModel.blob), so every app process and queue consumer routes with
+the same model.
 """
 
 from __future__ import annotations
