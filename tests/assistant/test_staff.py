@@ -257,7 +257,7 @@ def test_the_json_api_answers_residents_and_routes_for_staff(personas, faq, trai
     body = client.get("/api/assistant/ask", {"q": "保育園の申込時期"}).json()
     assert body["answered"] and body["answers"][0]["title"] == "保育園の申込時期"
     assert set(body["answers"][0]) == {"kind", "title", "url", "score", "why"}
-    assert client.get("/api/assistant/ask", {"q": " "}).json()["detail"] == "質問を入力してください。"
+    assert client.get("/api/assistant/ask", {"q": " "}).status_code == 422  # the schema asks for a letter
     assert client.get("/api/assistant/ask").status_code == 422
     assert client.get("/api/assistant/route", {"text": "避難所"}).status_code == 401
     assert client_for(personas.committee).get("/api/assistant/route", {"text": "避難所"}).status_code == 403

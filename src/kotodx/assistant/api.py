@@ -20,7 +20,9 @@ router = Router(tags=["assistant"])
 
 
 class AskIn(Schema):
-    q: str = Field(..., max_length=10_000, description="質問（日本語または英語）")
+    q: str = Field(
+        ..., min_length=1, max_length=10_000, pattern=r"\S", description="質問（日本語または英語）"
+    )
 
 
 class AnswerOut(Schema):
