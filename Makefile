@@ -7,7 +7,7 @@ export KOTODX_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint bench system-deps pdf-deps migrate demo clean messages
+.PHONY: setup run test lint bench system-deps pdf-deps migrate demo clean messages scale-test
 
 ## setup: virtualenv, Python and front-end dependencies (idempotent; used by run and test)
 setup: $(VENV)/.installed node_modules/.installed
@@ -77,3 +77,10 @@ messages: setup
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache
+
+## scale-test: 3 app processes behind HAProxy + 2 queue consumers on PostgreSQL/Redis, load and faults
+## (bench/scale/rig.py; needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379; about 4 minutes)
+scale-test: setup
+	$(call apt_install,haproxy)
+	$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install -q 'locust==2.47.0'
+	$(BIN)/python -m bench.scale.rig $(SCALE_ARGS)

@@ -51,3 +51,23 @@ def test_a_filled_submission_goes_through_the_form_checks(procedure):
     assert submission.status == Submission.Status.RECEIVED and submission.reference_number
     with pytest.raises(ValidationError, match="メールアドレス（email）"):
         submission_fill(procedure=procedure, values={**values, "email": "not-an-address"})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submitting_runs_in_its_own_transaction(procedure):
+    # No test transaction around it, as in a real request: on PostgreSQL select_for_update outside a
+    # transaction raises, and the submission and its audit entry must commit together.
+    from kotodx.core.models import AuditEntry
+    from kotodx.eapply import services
+
+    submission, _ = services.submission_start(procedure=procedure)
+    submission = services.submission_save_page(
+        submission=submission,
+        page_id="applicant",
+        answers={"applicant_name": "江東 花子", "email": "hanako@example.jp", "has_kids": False},
+        uploads={},
+    )
+    submission = services.submission_save_page(submission=submission, page_id="docs", answers={}, uploads={})
+    done = services.submission_submit(submission=submission)
+    assert done.status == Submission.Status.RECEIVED and done.reference_number
+    assert AuditEntry.objects.filter(target_id=str(done.pk), action="create").exists()

@@ -303,6 +303,7 @@ def _split_address(value: Any) -> tuple[str, str]:
     return "", text
 
 
+@transaction.atomic
 def submission_submit(*, submission: Submission, base_url: str = "") -> Submission:
     """Submit exactly once: a second click finds it already submitted and returns it unchanged. The
     reference number is given only inside the transaction that stores the submission."""

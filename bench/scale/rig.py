@@ -1,0 +1,648 @@
+"""Multi-process scale and fault rig of the Koto DX Platform (``make scale-test``,
+``python -m bench.scale.rig``).
+
+What it does, all on loopback:
+
+1. creates a fresh PostgreSQL database ``kotodx_scale_<pid>`` (127.0.0.1:5432, user postgres), flushes
+   Redis db 13, migrates, loads the demo data, collects the static files into a temporary data folder and
+   publishes a three-page test form (``scale-bench``) in 子育て支援課 so that clerk.kosodate processes it;
+2. starts 3 gunicorn app processes (1 worker, 4 threads each, as ``kotodx serve`` runs them) on their own
+   ports and 2 Huey consumers (``kotodx run_huey``) on Redis;
+3. runs three bounded Locust phases (headless, ``SCALE_PHASE_SECONDS`` each, default 25 s) through
+   HAProxy with 1, 2 and 3 app processes behind it: residents browse the procedure and open-data
+   catalogs and the map, search, and submit the form; two clerks move submissions 受付 → 審査中 → 承認.
+   A thread of the rig starts an audit-log export job (core.audit_export) every 2 s;
+4. during the 3-process phase: ``kill -9`` of one gunicorn (master and worker; HAProxy health checks
+   route around it), ``kill -9`` of one consumer, and ``pg_terminate_backend`` of every connection to
+   the database;
+5. drains the queue (up to ``SCALE_DRAIN_SECONDS``, default 30 s) and checks in the database: every
+   reference number handed out is stored exactly once, every submission and every staff transition has
+   its audit entry, and the jobs by status;
+6. prints requests/s and p50/p95/p99 per endpoint class per phase, the 3-vs-1 scaling ratio and the
+   counts; drops the database. Exit 0 when nothing was lost, 1 on any lost or duplicated submission,
+   missing audit entry or job left unfinished, 2 when the rig could not run (or no submission succeeded,
+   so nothing could be checked).
+
+Takes about 4–5 minutes on a 2-core machine (about a minute of it is migrate + loaddemo + collectstatic).
+Needs ``haproxy`` (Debian package) and ``locust`` in the virtualenv.
+
+Its first run found that a resident's final submit failed with 503 on PostgreSQL (a transaction decorator
+lost in a refactor; fixed, with tests/eapply/test_fill.py::test_submitting_runs_in_its_own_transaction).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+PY = sys.executable
+PHASE_SECONDS = int(os.environ.get("SCALE_PHASE_SECONDS", "25"))
+USERS = int(os.environ.get("SCALE_USERS", "30"))
+DRAIN_SECONDS = int(os.environ.get("SCALE_DRAIN_SECONDS", "30"))
+REDIS_DB = int(os.environ.get("SCALE_REDIS_DB", "13"))
+PROCEDURE = "scale-bench"
+CLASSES = ("browse", "search", "submit", "staff")
+PG = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-v", "ON_ERROR_STOP=1"]
+
+DEFINITION = {
+    "title": "スケール試験申請",
+    "pages": [
+        {
+            "id": "p1",
+            "title": "申請者",
+            "fields": [
+                {"id": "applicant_name", "type": "text", "label": "氏名", "required": True},
+                {"id": "email", "type": "email", "label": "メールアドレス", "required": True},
+            ],
+        },
+        {
+            "id": "p2",
+            "title": "内容",
+            "fields": [
+                {"id": "detail", "type": "textarea", "label": "申請の内容", "required": True},
+                {"id": "when", "type": "date", "label": "希望日", "required": True},
+            ],
+        },
+        {
+            "id": "p3",
+            "title": "確認",
+            "fields": [{"id": "agree", "type": "yesno", "label": "同意", "required": True}],
+        },
+    ],
+}
+
+
+T0 = time.monotonic()
+
+
+def log(msg: str) -> None:
+    print(f"[{time.monotonic() - T0:5.0f} s] {msg}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes] | None, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        time.sleep(0.3)
+    raise RuntimeError(f"{what} did not answer {url} within {seconds:.0f} s")
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, int(round(q / 100 * len(sorted_values) + 0.5 - 1e-9)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+class Rig:
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.db = f"kotodx_scale_{self.pid}"
+        self.tmp = Path(tempfile.mkdtemp(prefix="kotodx-scale-"))
+        self.app_ports = [free_port() for _ in range(3)]
+        self.proxy_port = free_port()
+        self.apps: dict[int, subprocess.Popen[bytes]] = {}
+        self.consumers: list[subprocess.Popen[bytes]] = []
+        self.haproxy: subprocess.Popen[bytes] | None = None
+        self.faults: list[str] = []
+        self.jobs_started = 0
+        self.jobs_start_errors = 0
+        self.db_created = False
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("KOTODX_", "DATABASE_", "REDIS_"))},
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.db}",
+            "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+            "KOTODX_DATA_DIR": str(self.tmp / "data"),
+            "KOTODX_QUEUE_NAME": f"kotodx_scale_{self.pid}",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "KOTODX_DEBUG": "0",
+            "KOTODX_PRODUCTION": "0",  # production mode forces HTTPS and secure cookies; the rig is HTTP
+            "KOTODX_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "KOTODX_EAPPLY_START_LIMIT": "1000000000",  # every simulated resident comes from 127.0.0.1
+            "KOTODX_LOGIN_FAILURE_LIMIT": "1000",
+            "KOTODX_QUEUE_WORKERS": "2",
+            "KOTODX_LOG_LEVEL": "WARNING",
+            "KOTODX_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "DJANGO_SETTINGS_MODULE": "kotodx.settings",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
+        }
+
+    # --- set-up and tear-down -----------------------------------------------------------------------
+
+    def kotodx(self, *args: str, log_name: str) -> subprocess.Popen[bytes]:
+        out = open(self.tmp / log_name, "wb")  # noqa: SIM115
+        return subprocess.Popen(
+            [PY, "-m", "kotodx.cli", *args], env=self.env, cwd=ROOT, stdout=out, stderr=out
+        )
+
+    def run_kotodx(self, *args: str) -> None:
+        proc = self.kotodx(*args, log_name=f"{args[0]}.log")
+        if proc.wait() != 0:
+            raise RuntimeError(f"kotodx {' '.join(args)} failed: see {self.tmp / (args[0] + '.log')}")
+
+    def setup(self) -> None:
+        (self.tmp / "data").mkdir()
+        subprocess.run([*PG, "-c", f"CREATE DATABASE {self.db}", "postgres"], check=True)
+        self.db_created = True
+        import redis
+
+        redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
+        log(f"database {self.db}, Redis db {REDIS_DB} flushed, data folder {self.tmp}")
+        self.run_kotodx("migrate", "--noinput")
+        demo = self.kotodx("loaddemo", log_name="loaddemo.log")
+        static = self.kotodx("collectstatic", "--noinput", "-v0", log_name="collectstatic.log")
+        if demo.wait() != 0 or static.wait() != 0:
+            raise RuntimeError(f"loaddemo or collectstatic failed: see the logs in {self.tmp}")
+        os.environ.update(self.env)
+        import django
+
+        django.setup()
+        from kotodx.core.models import Department
+        from kotodx.eapply import services
+
+        dept = Department.objects.get(code="kosodate")
+        procedure = services.procedure_save(
+            procedure=None,
+            actor=None,
+            data={
+                "slug": PROCEDURE,
+                "name": "スケール試験申請",
+                "category": "other",
+                "department": dept,
+                "description": "負荷試験用の手続き",
+            },
+        )
+        services.form_save_draft(procedure=procedure, definition=DEFINITION, actor=None)
+        services.form_publish(procedure=procedure, actor=None)
+        log("migrated, demo data loaded, static files collected, test form published")
+
+    def start_app(self, port: int) -> None:
+        out = open(self.tmp / f"gunicorn-{port}.log", "ab")  # noqa: SIM115
+        self.apps[port] = subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "kotodx.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "4",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+            ],
+            env=self.env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=out,
+        )
+
+    def ensure_apps(self, n: int) -> None:
+        for port in self.app_ports[:n]:
+            proc = self.apps.get(port)
+            if proc is None or proc.poll() is not None:
+                self.start_app(port)
+        for port in self.app_ports[:n]:
+            wait_http(f"http://127.0.0.1:{port}/healthz", self.apps[port], f"gunicorn on {port}")
+
+    def start_consumers(self) -> None:
+        for i in range(2):
+            self.consumers.append(self.kotodx("run_huey", "--quiet", log_name=f"consumer-{i}.log"))
+
+    def start_proxy(self, n: int) -> str:
+        self.stop_proxy()
+        servers = "\n".join(
+            f"    server app{i + 1} 127.0.0.1:{port} check" for i, port in enumerate(self.app_ports[:n])
+        )
+        cfg = self.tmp / f"haproxy-{n}.cfg"
+        cfg.write_text(
+            f"""global
+    maxconn 2000
+
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    timeout queue 30s
+    retries 3
+    option redispatch 1
+    retry-on conn-failure empty-response
+    option http-server-close
+
+frontend web
+    bind 127.0.0.1:{self.proxy_port}
+    default_backend app
+
+backend app
+    balance leastconn
+    option httpchk
+    http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host 127.0.0.1
+    http-check expect status 200
+    # /healthz waits behind busy threads under load: a slow answer is not a dead server (a killed one
+    # refuses the connection at once and is taken out after two checks, i.e. within about a second).
+    timeout check 5s
+    default-server inter 1s fastinter 500ms fall 2 rise 2 maxconn 16
+{servers}
+"""
+        )
+        out = open(self.tmp / "haproxy.log", "ab")  # noqa: SIM115
+        self.haproxy = subprocess.Popen(["haproxy", "-db", "-f", str(cfg)], stdout=out, stderr=out)
+        base = f"http://127.0.0.1:{self.proxy_port}"
+        wait_http(base + "/healthz", self.haproxy, "haproxy", seconds=20)
+        return base
+
+    def stop_proxy(self) -> None:
+        if self.haproxy is not None and self.haproxy.poll() is None:
+            self.haproxy.terminate()
+            self.haproxy.wait(timeout=10)
+        self.haproxy = None
+
+    def teardown(self) -> None:
+        self.stop_proxy()
+        for proc in [*self.apps.values(), *self.consumers]:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in [*self.apps.values(), *self.consumers]:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: S110  (Django may never have been set up)
+            pass
+        if self.db_created:
+            subprocess.run([*PG, "-c", f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)", "postgres"])
+            log(f"database {self.db} dropped")
+        try:
+            import redis
+
+            redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
+        except Exception:  # noqa: S110
+            pass
+        if os.environ.get("SCALE_KEEP_TMP"):
+            log(f"logs kept in {self.tmp}")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # --- load, jobs and faults ----------------------------------------------------------------------
+
+    def job_starter(self, stop: threading.Event) -> None:
+        from django.db import connection
+
+        from kotodx.core import services
+        from kotodx.core.models import User
+
+        admin = User.objects.get(username="admin")
+        while not stop.wait(2.0):
+            try:
+                services.job_start(
+                    kind="core.audit_export",
+                    title="スケール試験の監査ログ出力",
+                    params={"date_from": dt.date.today().isoformat(), "target_type": "core.job"},
+                    actor=admin,
+                )
+                self.jobs_started += 1
+            except Exception:
+                self.jobs_start_errors += 1  # e.g. its connection was terminated: a new one next time
+                connection.close()
+        connection.close()
+
+    def inject_faults(self, stop: threading.Event) -> None:
+        if stop.wait(PHASE_SECONDS * 0.3):
+            return
+        victim = self.apps[self.app_ports[-1]]
+        children = Path(f"/proc/{victim.pid}/task/{victim.pid}/children")
+        workers = [int(p) for p in children.read_text().split()] if children.exists() else []
+        for pid in [*workers, victim.pid]:
+            os.kill(pid, signal.SIGKILL)
+        self.faults.append(
+            f"kill -9 gunicorn on port {self.app_ports[-1]} (master {victim.pid}, workers {workers})"
+        )
+        log(self.faults[-1])
+        if stop.wait(PHASE_SECONDS * 0.1):
+            return
+        consumer = self.consumers[0]
+        os.kill(consumer.pid, signal.SIGKILL)
+        self.faults.append(f"kill -9 consumer {consumer.pid}")
+        log(self.faults[-1])
+        if stop.wait(PHASE_SECONDS * 0.1):
+            return
+        out = subprocess.run(
+            [
+                *PG,
+                "-At",
+                "-c",
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                f" WHERE datname = '{self.db}' AND pid <> pg_backend_pid()",
+                "postgres",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        self.faults.append(f"pg_terminate_backend: {out.stdout.strip() or out.stderr.strip()} connections")
+        log(self.faults[-1])
+
+    def phase(self, n: int) -> dict[str, Any]:
+        self.ensure_apps(n)
+        base = self.start_proxy(n)
+        stats_file = self.tmp / f"stats-{n}.json"
+        stop = threading.Event()
+        helpers = [threading.Thread(target=self.job_starter, args=(stop,), daemon=True)]
+        if n == 3:
+            helpers.append(threading.Thread(target=self.inject_faults, args=(stop,), daemon=True))
+        log(f"phase: {n} app process(es), {USERS} users, {PHASE_SECONDS} s")
+        out = open(self.tmp / f"locust-{n}.log", "wb")  # noqa: SIM115
+        locust = subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "locust",
+                "-f",
+                str(Path(__file__).with_name("locustfile.py")),
+                "--headless",
+                "--users",
+                str(USERS),
+                "--spawn-rate",
+                str(USERS),
+                "--run-time",
+                f"{PHASE_SECONDS}s",
+                "--stop-timeout",
+                "10",
+                "--host",
+                base,
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            env={
+                **self.env,
+                "SCALE_STATS": str(stats_file),
+                "SCALE_REFS": str(self.tmp / "references.txt"),
+                "SCALE_PROCEDURE": PROCEDURE,
+            },
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        for t in helpers:
+            t.start()
+        try:
+            locust.wait(timeout=PHASE_SECONDS + 90)
+        finally:
+            if locust.poll() is None:
+                locust.kill()
+            stop.set()
+            for t in helpers:
+                t.join(timeout=30)
+        if not stats_file.exists():
+            raise RuntimeError(f"Locust wrote no statistics: see {self.tmp / f'locust-{n}.log'}")
+        return {"processes": n, **json.loads(stats_file.read_text())}
+
+    # --- checks -------------------------------------------------------------------------------------
+
+    def check(self) -> dict[str, Any]:
+        from django.db import connections
+        from django.db.models import Count
+
+        from kotodx.core.models import AuditEntry, Job
+        from kotodx.eapply.models import Submission, SubmissionEvent
+
+        connections.close_all()  # the rig's own connection was terminated with the others
+        ref_file = self.tmp / "references.txt"
+        handed = [r.strip() for r in ref_file.read_text().split()] if ref_file.exists() else []
+        handed_set = set(handed)
+        stored = Counter(
+            dict(
+                Submission.objects.filter(reference_number__in=handed_set)
+                .values_list("reference_number")
+                .annotate(n=Count("id"))
+                .values_list("reference_number", "n")
+            )
+        )
+        submitted = Submission.objects.filter(procedure__slug=PROCEDURE).exclude(status="draft")
+        submitted_ids = {str(pk) for pk in submitted.values_list("pk", flat=True)}
+        audited_create = set(
+            AuditEntry.objects.filter(
+                target_type="eapply.submission", action="create", target_id__in=submitted_ids
+            ).values_list("target_id", flat=True)
+        )
+        transitions = Counter(
+            str(s)
+            for s in SubmissionEvent.objects.filter(
+                submission__procedure__slug=PROCEDURE, kind="status", actor__isnull=False
+            ).values_list("submission_id", flat=True)
+        )
+        audited_updates = Counter(
+            AuditEntry.objects.filter(
+                target_type="eapply.submission", action="update", target_id__in=set(transitions)
+            ).values_list("target_id", flat=True)
+        )
+        job_ids = {str(j) for j in Job.objects.filter(kind="core.audit_export").values_list("pk", flat=True)}
+        audited_jobs = set(
+            AuditEntry.objects.filter(
+                target_type="core.job", action="create", target_id__in=job_ids
+            ).values_list("target_id", flat=True)
+        )
+        jobs = Counter(Job.objects.filter(kind="core.audit_export").values_list("status", flat=True))
+        return {
+            "handed_out": len(handed),
+            "handed_out_distinct": len(handed_set),
+            "stored_once": sum(1 for r in handed_set if stored.get(r) == 1),
+            "lost": sum(1 for r in handed_set if not stored.get(r)),
+            "duplicated": sum(1 for r in handed_set if stored.get(r, 0) > 1) + len(handed) - len(handed_set),
+            "submitted_in_db": len(submitted_ids),
+            "stored_not_handed_out": len(
+                set(submitted.exclude(reference_number__in=handed_set).values_list("pk", flat=True))
+            ),
+            "submissions_without_audit": len(submitted_ids - audited_create),
+            "staff_transitions": sum(transitions.values()),
+            "transitions_without_audit": sum(
+                max(0, n - audited_updates.get(s, 0)) for s, n in transitions.items()
+            ),
+            "jobs": dict(jobs),
+            "jobs_without_audit": len(job_ids - audited_jobs),
+        }
+
+    def drain(self) -> None:
+        from django.db import connections
+
+        from kotodx.core.models import Job
+
+        connections.close_all()
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                waiting = Job.objects.filter(status__in=["queued", "running"]).count()
+            except Exception:
+                connections.close_all()
+                waiting = -1
+            if waiting == 0:
+                break
+            time.sleep(1)
+
+
+def report(phases: list[dict[str, Any]], counts: dict[str, Any], faults: list[str], rig: Rig) -> int:
+    print("\n=== Koto DX Platform scale rig ===")
+    print(
+        f"{USERS} Locust users ({USERS - 2} residents, 2 clerks), {PHASE_SECONDS} s per phase,"
+        f" HAProxy leastconn, gunicorn 1 worker × 4 threads per app process,"
+        " 2 Huey consumers on Redis, PostgreSQL; "
+        f"{os.cpu_count()} CPUs, load average before the run {rig_load}"
+    )
+    totals: dict[int, float] = {}
+    for ph in phases:
+        secs = ph["seconds"] or PHASE_SECONDS
+        by_class: dict[str, list[float]] = {c: [] for c in CLASSES}
+        fails: Counter[str] = Counter()
+        for name, times in ph["times"].items():
+            by_class.setdefault(name.split(":")[0], []).extend(times)
+        for name, n in ph["failures"].items():
+            fails[name.split(":")[0]] += n
+        total = sum(len(v) for v in by_class.values())
+        totals[ph["processes"]] = total / secs
+        print(f"\n{ph['processes']} app process(es): {total / secs:.1f} requests/s over {secs:.0f} s")
+        print(
+            f"  {'class':<14}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'failed':>8}"
+        )
+        rows = [(c, by_class[c], fails[c]) for c in by_class]
+        final = sorted(ph["times"].get("submit:final", []))
+        rows.append(("submit:final", final, ph["failures"].get("submit:final", 0)))
+        for cls, times, failed in rows:
+            ts = sorted(times)
+            print(
+                f"  {cls:<14}{len(ts):>9}{len(ts) / secs:>8.1f}{percentile(ts, 50):>9.0f}"
+                f"{percentile(ts, 95):>9.0f}{percentile(ts, 99):>9.0f}{failed:>8}"
+            )
+        for name, err in ph.get("first_errors", {}).items():
+            print(f"    first failure of {name}: {err}")
+    ratio = totals.get(3, 0) / totals[1] if totals.get(1) else float("nan")
+    print(f"\nscaling: 3 processes / 1 process = {ratio:.2f}× requests/s (goal ≥ 2.5×)")
+    p95_submit = [
+        percentile(sorted(t for n, v in ph["times"].items() if n.startswith("submit:") for t in v), 95)
+        for ph in phases
+    ]
+    print(
+        "p95 of submission requests per phase: "
+        + ", ".join(f"{p:.0f} ms" for p in p95_submit)
+        + " (goal ≤ 300)"
+    )
+    print("\nfaults during the 3-process phase:")
+    for f in faults:
+        print(f"  {f}")
+    c = counts
+    print("\nafter the faults and the drain:")
+    print(f"  reference numbers handed out        {c['handed_out']} ({c['handed_out_distinct']} distinct)")
+    print(f"  stored exactly once                 {c['stored_once']}")
+    print(f"  LOST (handed out, not stored)       {c['lost']}")
+    print(f"  DUPLICATED                          {c['duplicated']}")
+    print(f"  submitted in the database           {c['submitted_in_db']}")
+    print(f"    of them no number reached client  {c['stored_not_handed_out']} (answer lost in a fault)")
+    print(f"  submissions without audit entry     {c['submissions_without_audit']}")
+    print(f"  staff status changes                {c['staff_transitions']}")
+    print(f"    without audit entry               {c['transitions_without_audit']}")
+    print(
+        f"  jobs started {rig.jobs_started} (start refused {rig.jobs_start_errors}), by status: {c['jobs']}"
+    )
+    print(f"    jobs without audit entry          {c['jobs_without_audit']}")
+    unfinished = c["jobs"].get("queued", 0) + c["jobs"].get("running", 0)
+    if unfinished:
+        print(
+            f"  {unfinished} job(s) not finished after {DRAIN_SECONDS} s of drain: a job taken by the killed "
+            "consumer stays 実行中 and is not retried (known gap, docs/deploy.md); queued ones were lost"
+            " from Redis or not yet run"
+        )
+    loss = (
+        c["lost"]
+        + c["duplicated"]
+        + c["submissions_without_audit"]
+        + c["transitions_without_audit"]
+        + c["jobs_without_audit"]
+        + unfinished
+    )
+    if c["handed_out"] == 0:
+        print("\nRESULT: no submission returned a reference number — nothing could be checked (exit 2)")
+        return 2
+    print(f"\nRESULT: {'LOSS' if loss else 'no loss'} (exit {1 if loss else 0})")
+    return 1 if loss else 0
+
+
+rig_load = ""
+
+
+def main() -> None:
+    global rig_load
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.parse_args()
+    for tool in ("haproxy", "psql"):
+        if shutil.which(tool) is None:
+            sys.exit(
+                f"{tool} is needed: apt-get install {'haproxy' if tool == 'haproxy' else 'postgresql-client'}"
+            )
+    if importlib.util.find_spec("locust") is None:  # not imported here: gevent would patch this process
+        sys.exit(f"locust is needed: {PY} -m pip install locust")
+    rig_load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    started = time.monotonic()
+    rig = Rig()
+    code = 2
+    try:
+        rig.setup()
+        rig.ensure_apps(3)
+        rig.start_consumers()
+        phases = [rig.phase(n) for n in (1, 2, 3)]
+        rig.stop_proxy()
+        log(f"draining the queue (up to {DRAIN_SECONDS} s)")
+        rig.drain()
+        counts = rig.check()
+        code = report(phases, counts, rig.faults, rig)
+    except Exception as exc:
+        print(f"scale rig could not run: {type(exc).__name__}: {exc}", file=sys.stderr)
+        os.environ["SCALE_KEEP_TMP"] = "1"
+        code = 2
+    finally:
+        rig.teardown()
+        print(f"run time {time.monotonic() - started:.0f} s")
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
