@@ -180,6 +180,10 @@ else:
         "consumer": {"workers": env_int("KOTODX_QUEUE_WORKERS", 2), "worker_type": "thread"},
     }
 
+# A queue consumer holds a lease on the job it runs and renews it every quarter of this; a job whose
+# consumer stopped renewing it (killed) is queued again by the others (core.lease).
+KOTODX_JOB_LEASE_SECONDS = env_int("KOTODX_JOB_LEASE_SECONDS", 60)
+
 # --- Authentication ---------------------------------------------------------------------------
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -93,6 +93,8 @@ def _scan_job(job: Job) -> dict[str, Any]:
     from kotodx.a11y.crawler import CrawlOptions, crawl
 
     scan = Scan.objects.get(pk=job.params["scan"])
+    if job.attempts > 1:  # its consumer died (core.lease): the scan starts again from the start URL
+        ScanPage.objects.filter(scan=scan).delete()
     Scan.objects.filter(pk=scan.pk).update(status=Scan.Status.RUNNING)
     options = CrawlOptions(max_pages=scan.max_pages)
     # Playwright's sync API runs an event loop in its thread, where Django refuses database work: the

@@ -85,7 +85,8 @@ def execute(run_id: int) -> Run:
             run.save()
             return run
         run.status, run.started_at = Run.Status.RUNNING, timezone.now()
-        run.save(update_fields=["status", "started_at"])
+        run.heartbeat_at = run.started_at
+        run.save(update_fields=["status", "started_at", "heartbeat_at"])
     broken = problems(robot)
     if broken:
         return _finish(run, Run.Status.FAILED, "ロボットの設定が壊れています: " + " ".join(broken), [], None)

@@ -86,6 +86,7 @@ class Run(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField("最終応答", null=True, blank=True)  # core.lease
     items = models.PositiveIntegerField("処理件数", default=0)
     minutes_saved = models.DecimalField("削減した作業時間（分）", max_digits=10, decimal_places=1, default=0)
     error = models.TextField("エラー", blank=True)

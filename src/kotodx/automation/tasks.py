@@ -13,11 +13,13 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kotodx.automation import engine, schedule
 from kotodx.automation.models import Robot, Run
+from kotodx.core import lease
 
 
 @db_task()
 def execute_run(run_id: int) -> None:
-    run = engine.execute(run_id)
+    with lease.held(Run, run_id):  # a run whose consumer dies is failed and retried (core.lease)
+        run = engine.execute(run_id)
     robot = run.robot
     transient = run.error.startswith("想定外のエラー") or "届きませんでした" in run.error
     if run.status == Run.Status.FAILED and transient and run.attempt <= robot.max_retries and not run.dry_run:

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from kotodx.core import lease
 from kotodx.core.models import Job
 from kotodx.core.services import JobCancelled
 
@@ -38,23 +39,29 @@ def enqueue(job_id: uuid.UUID) -> None:
 
 
 def execute(job_id: uuid.UUID | str) -> None:
-    """Run one job to its end state. Called by the queue consumer (or inline in immediate mode)."""
+    """Run one job to its end state. Called by the queue consumer (or inline in immediate mode).
+
+    The consumer holds a lease on the job while it runs (``core.lease``): if the process dies, another
+    consumer queues the job again. The end state is written only while this attempt still holds it."""
+    me = lease.worker_name()
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status != Job.Status.QUEUED:
             return  # cancelled before it started, or already taken by another consumer
         job.status = Job.Status.RUNNING
-        job.started_at = timezone.now()
-        job.save(update_fields=["status", "started_at"])
+        job.started_at = job.heartbeat_at = timezone.now()
+        job.attempts += 1
+        job.worker = me
+        job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "worker"])
+    mine = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, worker=me, attempts=job.attempts)
     try:
-        result = HANDLERS[job.kind](job)
+        with lease.held(Job, job.pk):
+            result = HANDLERS[job.kind](job)
     except JobCancelled:
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.CANCELLED, finished_at=timezone.now(), message="取り消しました。"
-        )
+        mine.update(status=Job.Status.CANCELLED, finished_at=timezone.now(), message="取り消しました。")
     except Exception as exc:
         log.exception("job %s (%s) failed", job.pk, job.kind)
-        Job.objects.filter(pk=job.pk).update(
+        mine.update(
             status=Job.Status.FAILED,
             finished_at=timezone.now(),
             error=f"{type(exc).__name__}: {exc}"[:2000],
@@ -62,7 +69,7 @@ def execute(job_id: uuid.UUID | str) -> None:
         )
     else:
         job.refresh_from_db()
-        Job.objects.filter(pk=job.pk).update(
+        mine.update(
             status=Job.Status.SUCCEEDED,
             finished_at=timezone.now(),
             result=result,

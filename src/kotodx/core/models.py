@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class Department(models.Model):
@@ -158,6 +159,11 @@ class Job(models.Model):
     created_at = models.DateTimeField("依頼日時", auto_now_add=True)
     started_at = models.DateTimeField("開始日時", null=True, blank=True)
     finished_at = models.DateTimeField("終了日時", null=True, blank=True)
+    # The lease of the consumer running it (core.lease): a killed consumer's job is queued again.
+    enqueued_at = models.DateTimeField("投入日時", default=timezone.now)
+    heartbeat_at = models.DateTimeField("最終応答", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("試行回数", default=0)
+    worker = models.CharField("処理したプロセス", max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
