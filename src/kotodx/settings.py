@@ -7,6 +7,7 @@ Production: ``KOTODX_PRODUCTION=1`` — then ``SECRET_KEY`` is required.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kotodx.core.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kotodx.core.middleware.RequestIdMiddleware",
@@ -208,6 +210,22 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 # New e-applications from one address in 10 minutes (a bot must not fill the database with drafts).
 EAPPLY_START_LIMIT = env_int("KOTODX_EAPPLY_START_LIMIT", 30)
+
+# --- Residents' optional sign-in by OpenID Connect (eapply/oidc.py) -----------------------------
+# Any OpenID provider with discovery (e.g. the Digital Agency's 認証アプリ). Unset issuer or client ID:
+# no sign-in button anywhere. Residents who sign in are not users: who they are lives in the session.
+KOTODX_OIDC = {
+    "issuer": os.environ.get("KOTODX_OIDC_ISSUER", "").strip(),
+    "client_id": os.environ.get("KOTODX_OIDC_CLIENT_ID", "").strip(),
+    "client_secret": os.environ.get("KOTODX_OIDC_CLIENT_SECRET", "").strip(),
+    "label": os.environ.get("KOTODX_OIDC_NAME", "").strip() or "マイナンバーカード等でサインイン（任意）",
+    "scopes": os.environ.get("KOTODX_OIDC_SCOPES", "").strip() or "openid profile email address",
+    # client_secret_basic, client_secret_post, or none (a public client: PKCE only); default by the secret
+    "token_auth_method": os.environ.get("KOTODX_OIDC_TOKEN_AUTH_METHOD", "").strip(),
+    "timeout": env_int("KOTODX_OIDC_TIMEOUT", 10),
+}
+if PRODUCTION and KOTODX_OIDC["issuer"] and not KOTODX_OIDC["issuer"].startswith("https://"):
+    raise ImproperlyConfigured("本番モードでは KOTODX_OIDC_ISSUER は https:// で始まる必要があります。")
 # Questions to the AI assistant per address in 10 minutes (the page and the API count together).
 ASSISTANT_ASK_LIMIT = env_int("KOTODX_ASSISTANT_ASK_LIMIT", 60)
 # Login rate limit (django-axes): 5 failures for one login ID from one address lock it for 15 minutes.
@@ -217,7 +235,20 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "core/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # the resident's, behind a trusted proxy (below)
+# Addresses (or networks) of the reverse proxies in front of the app processes, comma-separated, e.g.
+# "127.0.0.1" for nginx on the same machine: their X-Forwarded-For names the resident
+# (core.middleware.ClientAddressMiddleware). Empty: the header is ignored.
+KOTODX_TRUSTED_PROXIES = env_list("KOTODX_TRUSTED_PROXIES", [])
+for _proxy in KOTODX_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"KOTODX_TRUSTED_PROXIES の「{_proxy}」は IP アドレスでもネットワーク（例 10.0.0.0/24）でも"
+            "ありません。"
+            f" KOTODX_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network."
+        ) from None
 
 OTP_TOTP_ISSUER = SITE_NAME
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,51 @@ class RequestContext:
 
 current_request: ContextVar[RequestContext | None] = ContextVar("kotodx_request", default=None)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class ClientAddressMiddleware:
+    """Behind the reverse proxy (nginx, HAProxy) every request comes from the proxy's address: then the
+    resident's address is taken from ``X-Forwarded-For`` — only when the request comes from one of
+    ``KOTODX_TRUSTED_PROXIES``, and as the right-most address there that is not a trusted proxy (what a
+    client writes into the header itself stands left of what the proxies add). Rate limits, the login
+    lockout and the audit log then count residents, not the proxy. Without trusted proxies (the embedded
+    default, served directly) the header is ignored, so nobody can choose their own address."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.trusted = _networks(getattr(settings, "KOTODX_TRUSTED_PROXIES", []))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.trusted:
+            peer = request.META.get("REMOTE_ADDR", "")
+            if _within(peer, self.trusted):
+                client = peer
+                for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+                    hop = hop.strip()
+                    if not _within(hop, self.trusted):
+                        client = hop if _address(hop) else peer  # garbage in the header: the proxy's own
+                        break
+                request.META["REMOTE_ADDR"] = client
+                request.META["KOTODX_PROXY_ADDR"] = peer
+        return self.get_response(request)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _networks(values: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(v.strip(), strict=False) for v in values if v.strip()]
+
+
+def _within(text: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    addr = _address(text)
+    return addr is not None and any(addr in net for net in networks)
 
 
 class RequestIdMiddleware:
