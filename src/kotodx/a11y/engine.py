@@ -29,6 +29,14 @@ BROWSER_ARGS = [
 ]
 
 
+WATCH_MS = 1100  # how long a page with scripts is watched for text that changes by itself
+WAIT_JS = """ms => {
+  const w = window.__kotodxTextWatch;
+  const scripted = document.scripts.length > 0 || !!document.querySelector('[onload]');
+  return w && scripted ? Math.max(0, Math.round(ms - (performance.now() - w.started))) : 0;
+}"""
+
+
 @dataclass
 class Finding:
     rule: str
@@ -126,11 +134,18 @@ def check_loaded_page(
     else:
         options["runOnly"] = {"type": "tag", "values": AXE_TAGS}
     raw: dict[str, Any] = {"violations": [], "incomplete": [], "passes": []}
+    if engine == "full":
+        # our rules first (axe does not see them): text that changes by itself is watched from now on
+        page.evaluate(rules_source())
+        page.evaluate("() => kotodxWatchText()")
     if axe_rules != []:
         raw = page.evaluate("options => axe.run(document, options)", options)
     if engine == "full":
-        page.evaluate(rules_source())
         raw = page.evaluate("raw => kotodxAdjustAxe(raw)", raw)
+        # a page with scripts is watched for at least WATCH_MS (axe usually takes longer than that)
+        wait = page.evaluate(WAIT_JS, WATCH_MS)
+        if wait > 0:
+            page.wait_for_timeout(wait)
     for kind, outcome in (("violations", "failed"), ("incomplete", "cantTell")):
         for rule in raw[kind]:
             result.outcomes[rule["id"]] = _worse(result.outcomes.get(rule["id"]), outcome)

@@ -39,8 +39,10 @@ window.kotodxText = (root) => {
   }
   return out;
 };
+// Rules marked late change the page (they press keys, click toggles, send motion events): they run last.
 window.runKotodxRules = (only) => window.__kotodxRules
   .filter((r) => !only || only.includes(r.id))
+  .sort((a, b) => Number(!!a.late) - Number(!!b.late))
   .map((r) => {
     let res;
     try { res = r.check(); } catch (e) { res = { outcome: "cantTell", nodes: [], error: String(e) }; }
