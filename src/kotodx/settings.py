@@ -214,8 +214,9 @@ EAPPLY_START_LIMIT = env_int("KOTODX_EAPPLY_START_LIMIT", 30)
 # --- Residents' optional sign-in by OpenID Connect (eapply/oidc.py) -----------------------------
 # Any OpenID provider with discovery (e.g. the Digital Agency's 認証アプリ). Unset issuer or client ID:
 # no sign-in button anywhere. Residents who sign in are not users: who they are lives in the session.
+_oidc_issuer = os.environ.get("KOTODX_OIDC_ISSUER", "").strip()
 KOTODX_OIDC = {
-    "issuer": os.environ.get("KOTODX_OIDC_ISSUER", "").strip(),
+    "issuer": _oidc_issuer,
     "client_id": os.environ.get("KOTODX_OIDC_CLIENT_ID", "").strip(),
     "client_secret": os.environ.get("KOTODX_OIDC_CLIENT_SECRET", "").strip(),
     "label": os.environ.get("KOTODX_OIDC_NAME", "").strip() or "マイナンバーカード等でサインイン（任意）",
@@ -224,8 +225,12 @@ KOTODX_OIDC = {
     "token_auth_method": os.environ.get("KOTODX_OIDC_TOKEN_AUTH_METHOD", "").strip(),
     "timeout": env_int("KOTODX_OIDC_TIMEOUT", 10),
 }
-if PRODUCTION and KOTODX_OIDC["issuer"] and not KOTODX_OIDC["issuer"].startswith("https://"):
-    raise ImproperlyConfigured("本番モードでは KOTODX_OIDC_ISSUER は https:// で始まる必要があります。")
+if PRODUCTION and _oidc_issuer and not _oidc_issuer.startswith("https://"):
+    raise ImproperlyConfigured(
+        "本番モードでは KOTODX_OIDC_ISSUER は https:// で始まる必要があります。"
+        " KOTODX_OIDC_ISSUER must be an https:// URL in production mode."
+    )
+
 # Questions to the AI assistant per address in 10 minutes (the page and the API count together).
 ASSISTANT_ASK_LIMIT = env_int("KOTODX_ASSISTANT_ASK_LIMIT", 60)
 # Login rate limit (django-axes): 5 failures for one login ID from one address lock it for 15 minutes.

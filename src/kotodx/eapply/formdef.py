@@ -1389,6 +1389,15 @@ def _to_answer(spec: dict[str, Any], value: Any) -> Any:
     return value
 
 
+def answer_from_value(spec: dict[str, Any], value: Any) -> Any:
+    """A value from elsewhere (a sign-in's claims) as the stored answer of one question, checked exactly
+    as the question checks what a resident types; None when the question would refuse it."""
+    try:
+        return _to_answer(spec, _make_field(spec, str(spec.get("label") or spec["id"])).clean(value))
+    except (ValidationError, LookupError, TypeError):
+        return None
+
+
 def _to_initial(spec: dict[str, Any], value: Any) -> Any:
     """A stored answer as the initial value of its form field."""
     if value is None:

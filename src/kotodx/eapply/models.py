@@ -121,6 +121,9 @@ class Submission(models.Model):
     answers = models.JSONField("回答", default=dict)
     applicant_name = models.CharField("申請者氏名", max_length=100, blank=True)
     applicant_email = models.EmailField("申請者メール", blank=True)
+    # Set when the resident had signed in by OpenID Connect before starting (eapply.oidc): issuer,
+    # subject, provider, time, and the values the sign-in pre-filled (to show staff what was changed).
+    verified_identity = models.JSONField("本人確認（OIDC）", default=dict, blank=True)
     resume_key_hash = models.CharField(max_length=64, unique=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,

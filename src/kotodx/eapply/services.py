@@ -149,14 +149,221 @@ def submission_for_key(key: str) -> Submission | None:
 
 
 @transaction.atomic
-def submission_start(*, procedure: Procedure) -> tuple[Submission, str]:
-    """A new, empty application on the published version; returns it and its resume key (shown once)."""
+def submission_start(
+    *, procedure: Procedure, identity: dict[str, Any] | None = None
+) -> tuple[Submission, str]:
+    """A new application on the published version; returns it and its resume key (shown once).
+
+    ``identity`` is a resident signed in by OpenID Connect (eapply.oidc): the questions that ask for
+    what the provider vouched for (name, its reading, address in Koto, e-mail, birth date) start filled
+    in (still editable), and the submission records the issuer and subject."""
     version = procedure.published_version
     if version is None or not procedure.is_public:
         raise ValidationError("この手続きは現在オンラインで申請できません。")
     key = secrets.token_urlsafe(24)
-    submission = Submission.objects.create(procedure=procedure, version=version, resume_key_hash=_hash(key))
+    answers: dict[str, Any] = {}
+    verified: dict[str, Any] = {}
+    if identity:
+        answers = prefill_answers(version.definition, identity.get("claims") or {})
+        verified = {
+            "method": "oidc",
+            "issuer": identity["iss"],
+            "subject": identity["sub"],
+            "provider": identity.get("provider", ""),
+            "signed_in_at": identity.get("at", ""),
+            "prefilled": answers,
+        }
+    submission = Submission.objects.create(
+        procedure=procedure,
+        version=version,
+        resume_key_hash=_hash(key),
+        answers=answers,
+        verified_identity=verified,
+    )
     return submission, key
+
+
+# --- Pre-fill from a sign-in (eapply.oidc) -----------------------------------------------------------
+
+# Questions recognised by id or by label (NFKC, spaces removed): only the applicant's own details,
+# never a partner's name or the address of a building that was damaged.
+PREFILL_NAME = (
+    {"name", "applicant_name", "shimei", "full_name"},
+    {
+        "氏名",
+        "お名前",
+        "名前",
+        "申請者氏名",
+        "申請者の氏名",
+        "申請者名",
+        "届出人氏名",
+        "届出人の氏名",
+        "請求者氏名",
+        "請求者の氏名",
+    },
+)
+PREFILL_KANA = (
+    {"applicant_kana", "kana", "name_kana", "furigana"},
+    {
+        "氏名(フリガナ)",
+        "フリガナ",
+        "ふりがな",
+        "氏名(ふりがな)",
+        "申請者氏名(フリガナ)",
+        "申請者の氏名(フリガナ)",
+    },
+)
+PREFILL_BIRTH = (
+    {"birth_date", "birthdate", "date_of_birth", "applicant_birth", "applicant_birth_date"},
+    {"生年月日", "申請者の生年月日", "申請者生年月日", "本人の生年月日"},
+)
+PREFILL_ADDRESS = (
+    {"address", "home_address", "applicant_address", "jusho"},
+    {
+        "住所",
+        "お住まいの住所",
+        "住民登録のある住所",
+        "現住所",
+        "ご住所",
+        "申請者の住所",
+        "申請者住所",
+        "届出人の住所",
+    },
+)
+_KANJI_DIGITS = "〇一二三四五六七八九"
+
+
+def _label_key(text: Any) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
+
+
+def _asks(question: dict[str, Any], known: tuple[set[str], set[str]]) -> bool:
+    return question.get("id") in known[0] or _label_key(question.get("label")) in known[1]
+
+
+def koto_address(address: Any) -> dict[str, str] | None:
+    """An OpenID Connect ``address`` claim (an object with formatted / region / locality /
+    street_address, or a plain string) as the address question stores it (``{"town", "detail"}``), or
+    None when it is not an address in Koto City or its 町丁目 is not one of Koto's."""
+    if isinstance(address, dict):
+        region = _label_key(address.get("region"))
+        locality = _label_key(address.get("locality"))
+        if region and region not in ("東京都", "Tokyo", "Tokyo-to"):
+            return None
+        if locality and "江東区" not in locality and locality.lower() not in ("koto-ku", "koto", "kotoku"):
+            return None
+        street = unicodedata.normalize("NFKC", str(address.get("street_address") or "")).strip()
+        line = street if locality and street else str(address.get("formatted") or "")
+        in_koto = bool(locality)
+    else:
+        line, in_koto = str(address or ""), False
+    text = unicodedata.normalize("NFKC", line).strip()
+    text = re.sub(r"^〒?\s*\d{3}-?\d{4}\s*", "", text)
+    text = re.sub(r"^(日本国?|Japan)[\s,、]*", "", text).strip()
+    text = re.sub(r"^東京都\s*", "", text)
+    if text.startswith("江東区"):
+        in_koto = True
+    if not in_koto:
+        return None
+    text = text.removeprefix("江東区").strip()
+    # 東陽4丁目 → 東陽四丁目 (the town list writes the 丁目 in kanji)
+    text = re.sub(r"(\d)\s*丁目", lambda m: _KANJI_DIGITS[int(m.group(1))] + "丁目", text, count=1)
+    town, detail = _split_address(text)
+    if not town:
+        # 東陽4-11-28: the first number is the 丁目
+        match = re.match(r"(\D+?)\s*(\d)\s*[-‐－−ー の]\s*(.*)", text)
+        if match and f"{match[1]}{_KANJI_DIGITS[int(match[2])]}丁目" in formdef.towns():
+            town, detail = f"{match[1]}{_KANJI_DIGITS[int(match[2])]}丁目", match[3]
+    if not town:
+        return None
+    return {"town": town, "detail": detail.strip()}
+
+
+def prefill_answers(definition: dict[str, Any], claims: dict[str, Any]) -> dict[str, Any]:
+    """The answers a signed-in resident starts with: each top-level question that asks for the name, its
+    reading, the address (only an address in Koto), the e-mail address or the birth date, filled with the
+    claim when the question accepts it as typed (length, date range, …); nothing else."""
+    wanted: list[tuple[tuple[set[str], set[str]] | None, str, Any]] = [
+        (PREFILL_NAME, "text", claims.get("name")),
+        (PREFILL_KANA, "text", claims.get("kana")),
+        (PREFILL_BIRTH, "date", claims.get("birthdate")),
+        (PREFILL_ADDRESS, "address", koto_address(claims.get("address"))),
+        (None, "email", claims.get("email")),  # the form's (first) e-mail question
+    ]
+    answers: dict[str, Any] = {}
+    for known, kind, value in wanted:
+        if not value:
+            continue
+        for page in definition.get("pages", []):
+            question = next(
+                (
+                    q
+                    for q in page.get("fields", [])
+                    if q.get("type") == kind and q["id"] not in answers and (known is None or _asks(q, known))
+                ),
+                None,
+            )
+            if question is None:
+                continue
+            answer = formdef.answer_from_value(question, value)
+            if answer is not None:
+                answers[question["id"]] = answer
+            break
+    return formdef.prune(definition, answers)
+
+
+def prefill_changed(submission: Submission) -> list[str]:
+    """Labels of the pre-filled questions whose answer the resident changed (shown to staff)."""
+    prefilled = (submission.verified_identity or {}).get("prefilled") or {}
+    labels = {
+        q["id"]: q.get("label", q["id"])
+        for p in submission.version.definition.get("pages", [])
+        for q in p.get("fields", [])
+    }
+    return [labels.get(k, k) for k, v in prefilled.items() if submission.answers.get(k) != v]
+
+
+def _identity_id(identity: dict[str, Any]) -> str:
+    """The audit log's target id of a resident: a hash of issuer and subject (which may be long)."""
+    return hashlib.sha256(f"{identity.get('iss')} {identity.get('sub')}".encode()).hexdigest()
+
+
+def resident_signin_record(*, identity: dict[str, Any]) -> None:
+    """Audit a resident's sign-in (issuer and subject; no name or address in the log)."""
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            action="login",
+            target_type="eapply.resident",
+            target_id=_identity_id(identity),
+            target_repr=f"区民（{identity.get('provider', 'OpenID Connect')}）",
+            after={"issuer": identity.get("iss"), "subject": identity.get("sub")},
+            note="電子申請: OpenID Connect による区民のサインイン",
+        )
+
+
+def resident_signout_record(*, identity: dict[str, Any]) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            action="logout",
+            target_type="eapply.resident",
+            target_id=_identity_id(identity),
+            target_repr=f"区民（{identity.get('provider', 'OpenID Connect')}）",
+            note="電子申請: 区民のサインアウト",
+        )
+
+
+def resident_signin_failed(*, issuer: str, reason: str) -> None:
+    """Audit a failed sign-in with its reason (bad_state, bad_nonce, expired, unreachable, …)."""
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            action="login_failed",
+            target_type="eapply.resident",
+            target_repr=f"区民のサインイン（{issuer}）"[:255],
+            note=f"電子申請: OpenID Connect のサインイン失敗: {reason}"[:255],
+        )
 
 
 def new_resume_key(submission: Submission) -> str:

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from kotodx.core.csvutil import safe_cell, write_rows
@@ -90,6 +91,11 @@ def submission_detail(request: StaffRequest, submission_id: Any) -> HttpResponse
             "form": TransitionForm(allowed=services.allowed_statuses(submission)),
             "allowed": services.allowed_statuses(submission),
             "staff": staff,
+            "verified": submission.verified_identity or None,
+            "verified_at": parse_datetime(
+                str((submission.verified_identity or {}).get("signed_in_at") or "")
+            ),
+            "prefill_changed": services.prefill_changed(submission) if submission.verified_identity else [],
         },
     )
 

@@ -6,15 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kotodx.core import ratelimit
-from kotodx.eapply import formdef, selectors, services
+from kotodx.eapply import formdef, oidc, selectors, services
 from kotodx.eapply.forms import StatusCheckForm
 from kotodx.eapply.models import Procedure, Submission
 
@@ -40,7 +42,17 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 def procedure_detail(request: HttpRequest, slug: str) -> HttpResponse:
     procedure = get_object_or_404(Procedure.objects.select_related("department"), slug=slug, is_public=True)
-    return render(request, "eapply/procedure.html", {"procedure": procedure, "online": procedure.is_online})
+    provider = oidc.provider()
+    return render(
+        request,
+        "eapply/procedure.html",
+        {
+            "procedure": procedure,
+            "online": procedure.is_online,
+            "signin_label": provider.label if provider else "",
+            "resident": oidc.signed_in(request),
+        },
+    )
 
 
 def _remember(request: HttpRequest, submission: Submission, key: str) -> None:
@@ -73,7 +85,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         response["Retry-After"] = "600"
         return response
     try:
-        submission, key = services.submission_start(procedure=procedure)
+        submission, key = services.submission_start(procedure=procedure, identity=oidc.signed_in(request))
     except ValidationError:
         raise Http404 from None
     _remember(request, submission, key)
@@ -129,10 +141,12 @@ def page(request: HttpRequest, submission_id: Any, page_id: str) -> HttpResponse
                 return redirect("eapply:check", submission_id=submission.pk)
             return redirect("eapply:page", submission_id=submission.pk, page_id=ids[ids.index(page_id) + 1])
     index = ids.index(page_id)
+    prefilled = (submission.verified_identity or {}).get("prefilled") or {}
     return render(
         request,
         "eapply/page.html",
         {
+            "prefilled": [f.get("label", f["id"]) for f in current.get("fields", []) if f["id"] in prefilled],
             "submission": submission,
             "procedure": submission.procedure,
             "page": current,
@@ -226,3 +240,96 @@ def status(request: HttpRequest) -> HttpResponse:
         status=429 if limited else 200,
     )
     return response
+
+
+# --- Optional sign-in by OpenID Connect (eapply.oidc) ----------------------------------------------
+
+
+def _signin_procedure(slug: Any) -> Procedure | None:
+    return Procedure.objects.filter(slug=str(slug or "")[:80], is_public=True).first()
+
+
+def _back(procedure: Procedure | None) -> HttpResponse:
+    if procedure is not None:
+        return redirect("eapply:procedure", slug=procedure.slug)
+    return redirect("eapply:catalog")
+
+
+def _signin_failed(
+    request: HttpRequest, error: oidc.SignInError, procedure: Procedure | None
+) -> HttpResponse:
+    provider = oidc.provider()
+    if provider is not None:
+        services.resident_signin_failed(issuer=provider.issuer, reason=error.reason)
+    return render(
+        request,
+        "eapply/signin_failed.html",
+        {
+            "message": error.message,
+            "procedure": procedure,
+            "online": procedure is not None and procedure.is_online,
+        },
+        status=error.status,
+    )
+
+
+@never_cache
+@require_GET
+def signin(request: HttpRequest) -> HttpResponse:
+    """Go to the provider (a link, not a form: CSP form-action would stop a form's redirect there)."""
+    if oidc.provider() is None:
+        raise Http404
+    procedure = _signin_procedure(request.GET.get("next"))
+    if ratelimit.exceeded(
+        f"eapply-signin:{ratelimit.client_address(request)}", limit=settings.EAPPLY_START_LIMIT, window=600
+    ):
+        response = render(
+            request,
+            "eapply/limited.html",
+            {
+                "message": "短い時間に何度もサインインが始められました。"
+                "10分ほど待ってから、もう一度お試しください。"
+            },
+            status=429,
+        )
+        response["Retry-After"] = "600"
+        return response
+    request.session[oidc.NEXT_KEY] = procedure.slug if procedure is not None else ""
+    with translation.override("ja"):  # one redirect URI to register with the provider, in any language
+        callback = request.build_absolute_uri(reverse("eapply:signin_callback"))
+    try:
+        return oidc.begin(request, redirect_uri=callback)
+    except oidc.SignInError as exc:
+        return _signin_failed(request, exc, procedure)
+
+
+@never_cache
+@require_GET
+def signin_callback(request: HttpRequest) -> HttpResponse:
+    if oidc.provider() is None:
+        raise Http404
+    procedure = _signin_procedure(request.session.pop(oidc.NEXT_KEY, ""))
+    try:
+        identity = oidc.complete(request)
+    except oidc.SignInError as exc:
+        return _signin_failed(request, exc, procedure)
+    request.session.cycle_key()  # a new session id for the signed-in resident (no session fixation)
+    request.session[oidc.SESSION_KEY] = identity
+    services.resident_signin_record(identity=identity)
+    claims = identity["claims"]
+    text = "サインインしました。"
+    if procedure is not None:
+        text += "申請を始めると、氏名・住所などが入力された状態で始まります（変更できます）。"
+    if claims.get("address") and services.koto_address(claims["address"]) is None:
+        text += "住所は江東区内の住所として読み取れなかったため、入力されません。"
+    messages.success(request, text)
+    return _back(procedure)
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    identity = request.session.pop(oidc.SESSION_KEY, None)
+    if isinstance(identity, dict):
+        services.resident_signout_record(identity=identity)
+        messages.success(request, "サインアウトしました。")
+    return _back(_signin_procedure(request.POST.get("next")))
