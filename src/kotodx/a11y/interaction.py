@@ -1,8 +1,11 @@
 """Checks that need a keyboard, which axe-core cannot make: the page is driven with Tab and Shift+Tab as a
 keyboard user would.
 
-- kotodx-keyboard-trap (WCAG 2.1.2, ACT a1b64e/80af7b): from each element in the tab order, Tab or
-  Shift+Tab must move the focus away (a blur handler that takes the focus back is a trap).
+- kotodx-keyboard-trap (WCAG 2.1.2, ACT a1b64e/80af7b/ebe86a): from each element in the tab order, Tab or
+  Shift+Tab must move the focus away (a blur handler that takes the focus back is a trap), and pressed
+  again and again must get out of any group of elements that hand the focus round among themselves —
+  unless the page names another key (Ctrl+M, Esc …; help links in the group are opened to find it) and
+  that key gets the focus out.
 - kotodx-focus-visible (WCAG 2.4.7, ACT oj04fd): when an element receives the focus from the keyboard,
   something on the screen must change (outline, border, colour, an indicator elsewhere).
 
@@ -43,7 +46,7 @@ ACTIVE_JS = """() => {
 }"""
 
 
-ACT_IDS = {"kotodx-keyboard-trap": ["a1b64e", "80af7b"], "kotodx-focus-visible": ["oj04fd"]}
+ACT_IDS = {"kotodx-keyboard-trap": ["a1b64e", "80af7b", "ebe86a"], "kotodx-focus-visible": ["oj04fd"]}
 
 
 def _rule(rule_id: str, act_ids: list[str], sc: str, impact: str, help_text: str) -> dict[str, Any]:
@@ -65,7 +68,7 @@ def run(page: Any, seen: set[str] | None = None) -> list[dict[str, Any]]:
     site (the header and footer repeat on every page), skipped here."""
     trap = _rule(
         "kotodx-keyboard-trap",
-        ["a1b64e", "80af7b"],
+        ACT_IDS["kotodx-keyboard-trap"],
         "2.1.2",
         "critical",
         "キーボードのフォーカスがこの要素から出られません（Tab でも Shift+Tab でも移りません）。",
@@ -129,15 +132,96 @@ def _check_element(
         if focused_page == before_page:
             visible["outcome"] = "failed"
             visible["nodes"].append(_node(element, "フォーカスの前後で画面が変わりません。"))
-    # Keyboard trap: from the element, Tab or Shift+Tab must take the focus elsewhere.
+    # Keyboard trap: from the element, Tab or Shift+Tab must take the focus elsewhere…
     for key in ("Tab", "Shift+Tab"):
         page.evaluate("sel => document.querySelector(sel).focus()", selector)
         page.keyboard.press(key)
         page.wait_for_timeout(SETTLE_MS)
         if page.evaluate(ACTIVE_JS) != index:
-            return
-    trap["outcome"] = "failed"
-    trap["nodes"].append(_node(element, "Tab でも Shift+Tab でもフォーカスが移りません。"))
+            break
+    else:
+        trap["outcome"] = "failed"
+        trap["nodes"].append(_node(element, "Tab でも Shift+Tab でもフォーカスが移りません。"))
+        return
+    # …and out of a group of elements that hand the focus round among themselves, unless the page says
+    # which other key gets out and that key does.
+    cycle = _cycle(page, selector, index)
+    if cycle and not _escape_advised(page, selector, cycle):
+        trap["outcome"] = "failed"
+        trap["nodes"].append(
+            _node(
+                element,
+                f"Tab でも Shift+Tab でも、この要素を含む {len(cycle)} 個の要素の間で"
+                "フォーカスが回り続けます。",
+            )
+        )
+
+
+CYCLE_PRESSES = 8
+KEY_HINT_JS = r"""() => {
+  const text = document.body ? document.body.innerText : '';
+  const mods = {ctrl: 'Control', control: 'Control', alt: 'Alt', option: 'Alt', shift: 'Shift', cmd: 'Meta',
+    command: 'Meta', meta: 'Meta'};
+  const out = [];
+  const mod = '(ctrl|control|alt|option|shift|cmd|command|meta)\\s*[+＋]\\s*';
+  const combo = new RegExp(`\\b${mod}(?:${mod})?([a-z0-9]|f\\d{1,2}|esc|escape|enter|tab)\\b`, 'gi');
+  let m;
+  while ((m = combo.exec(text))) {
+    let key = m[3].toLowerCase();
+    key = key === 'esc' || key === 'escape' ? 'Escape' : key === 'enter' ? 'Enter' : key === 'tab' ? 'Tab'
+      : /^f\d/.test(key) ? key.toUpperCase() : key;
+    const second = m[2] ? mods[m[2].toLowerCase()] : null;
+    out.push([mods[m[1].toLowerCase()], second, key].filter(Boolean).join('+'));
+  }
+  if (/\b(esc|escape)\b|Esc\s*キー|エスケープキー/i.test(text)) out.push('Escape');
+  return Array.from(new Set(out)).slice(0, 5);
+}"""
+
+
+def _cycle(page: Any, selector: str, index: str) -> set[str] | None:
+    """The elements the focus goes round from this one with Tab and with Shift+Tab, when both keys bring
+    it back here without ever leaving that group; None when the focus gets out."""
+    group = {index}
+    for key in ("Tab", "Shift+Tab"):
+        page.evaluate("sel => document.querySelector(sel).focus()", selector)
+        for _ in range(CYCLE_PRESSES):
+            page.keyboard.press(key)
+            if page.evaluate(ACTIVE_JS) is None:
+                return None  # out of the page (a script that pulls it back later cannot hold a browser user)
+            page.wait_for_timeout(SETTLE_MS)
+            active = page.evaluate(ACTIVE_JS)
+            if active is None or active == "?":
+                return None  # out of the page or to an element outside the tab order we know
+            if active == index:
+                break
+            group.add(active)
+        else:
+            return None
+    total = int(page.evaluate("() => document.querySelectorAll('[data-kotodx-tab]').length"))
+    return group if len(group) < total else None
+
+
+def _escape_advised(page: Any, selector: str, cycle: set[str]) -> bool:
+    """Does a key named on the page (Ctrl+M, Esc …) take the focus out of the cycle? When the page names
+    none, the help links inside the cycle (to "#", buttons that submit nothing) are activated first."""
+    for attempt in range(2):
+        for combo in page.evaluate(KEY_HINT_JS):
+            page.evaluate("sel => document.querySelector(sel).focus()", selector)
+            with contextlib.suppress(Exception):
+                page.keyboard.press(combo)
+            page.wait_for_timeout(SETTLE_MS)
+            if page.evaluate(ACTIVE_JS) not in cycle:
+                return True
+        if attempt == 0:
+            page.evaluate(
+                """ids => ids.forEach(i => {
+                  const el = document.querySelector(`[data-kotodx-tab="${i}"]`);
+                  if (el && ((el.localName === 'a' && el.getAttribute('href') === '#')
+                      || (el.localName === 'button' && (!el.form || el.type === 'button')))) el.click();
+                })""",
+                sorted(cycle),
+            )
+    return False
 
 
 def _node(element: Any, message: str) -> dict[str, str]:
