@@ -46,7 +46,11 @@ ACTIVE_JS = """() => {
 }"""
 
 
-ACT_IDS = {"kotodx-keyboard-trap": ["a1b64e", "80af7b", "ebe86a"], "kotodx-focus-visible": ["oj04fd"]}
+ACT_IDS = {
+    "kotodx-keyboard-trap": ["a1b64e", "80af7b", "ebe86a"],
+    "kotodx-focus-visible": ["oj04fd"],
+    "kotodx-zoom-clipped": ["59br37"],
+}
 
 
 def _rule(rule_id: str, act_ids: list[str], sc: str, impact: str, help_text: str) -> dict[str, Any]:
@@ -81,13 +85,14 @@ def run(page: Any, seen: set[str] | None = None) -> list[dict[str, Any]]:
         "キーボードでフォーカスしても画面が変わらず、どこにフォーカスがあるか見えません。"
         ":focus-visible に枠線などを付けてください。",
     )
+    zoom = zoom_check(page)
     try:
         count = int(page.evaluate(TABBABLE_JS))
     except Exception as exc:  # a document without elements (an image): nothing to check
         trap["error"] = visible["error"] = str(exc)[:200]
-        return [trap, visible]
+        return [trap, visible, zoom]
     if count == 0:
-        return [trap, visible]
+        return [trap, visible, zoom]
     trap["outcome"] = visible["outcome"] = "passed"
     signatures = page.evaluate(
         "() => Array.from(document.querySelectorAll('[data-kotodx-tab]'), el => el.outerHTML.slice(0, 400))"
@@ -99,7 +104,7 @@ def run(page: Any, seen: set[str] | None = None) -> list[dict[str, Any]]:
         selector = f'[data-kotodx-tab="{i}"]'
         with contextlib.suppress(Exception):  # an element that went away while we pressed keys
             _check_element(page, selector, str(i), trap, visible)
-    return [trap, visible]
+    return [trap, visible, zoom]
 
 
 def _check_element(
@@ -155,6 +160,84 @@ def _check_element(
                 "フォーカスが回り続けます。",
             )
         )
+
+
+ZOOM_JS = r"""() => {
+  // Text cut off by a box with overflow hidden/clip, seen at 200 % zoom (the viewport at half its width).
+  const boxes = new Map();
+  const clipped = [];
+  const walker = document.createTreeWalker(document.body || document.documentElement, NodeFilter.SHOW_TEXT);
+  let n;
+  while ((n = walker.nextNode())) {
+    const p = n.parentElement;
+    if (!p || !n.textContent.trim() || p.closest('svg, script, style, noscript, template')) continue;
+    if (!window.kotodxVisible(p) || !window.kotodxInTree(p)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    const r = range.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    for (let a = p; a && a !== document.body && a !== document.documentElement; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      const hideX = ['hidden', 'clip'].includes(s.overflowX);
+      const hideY = ['hidden', 'clip'].includes(s.overflowY);
+      if (!hideX && !hideY) continue;
+      const b = a.getBoundingClientRect();
+      // visually hidden text (for screen readers only) is meant to be cut off
+      if (b.width <= 2 || b.height <= 2 || s.clip !== 'auto' || s.clipPath !== 'none') break;
+      const inside = r.right > b.left && r.left < b.right && r.bottom > b.top && r.top < b.bottom;
+      const cut = (hideX && (r.left < b.left - 1 || r.right > b.right + 1))
+        || (hideY && (r.top < b.top - 1 || r.bottom > b.bottom + 1));
+      if (inside && cut && !clipped.includes(a)) clipped.push(a);
+      break;
+    }
+  }
+  return clipped.slice(0, 20).map((a) => {
+    const next = a.nextElementSibling;
+    const link = !!(next && (next.matches('a[href]') || next.querySelector('a[href]')));
+    return { selector: window.kotodxSelector(a), html: a.outerHTML.slice(0, 300), link };
+  });
+}"""
+
+
+def zoom_check(page: Any) -> dict[str, Any]:
+    """kotodx-zoom-clipped (WCAG 1.4.4, ACT 59br37): at 200 % zoom (the viewport at half its width and
+    height, as a browser zoom does to the CSS pixels) no text may be cut off by a box that hides its
+    overflow. Text cut off with a link right after it (to the full text, perhaps) is for a person to look
+    at."""
+    rule = _rule(
+        "kotodx-zoom-clipped",
+        ACT_IDS["kotodx-zoom-clipped"],
+        "1.4.4",
+        "serious",
+        "200% に拡大すると文字が枠からはみ出して切れ、読めなくなります。高さや幅を固定せず、"
+        "overflow: hidden で文字を切らないでください。",
+    )
+    rule["review"] = True  # a box may be meant to scroll or open: a person confirms
+    size = page.viewport_size
+    if not size:
+        return rule
+    try:
+        page.set_viewport_size(
+            {"width": max(320, size["width"] // 2), "height": max(256, size["height"] // 2)}
+        )
+        found = page.evaluate(ZOOM_JS)
+    except Exception as exc:  # a document without a body (an image)
+        rule["error"] = str(exc)[:200]
+        return rule
+    finally:
+        with contextlib.suppress(Exception):
+            page.set_viewport_size(size)
+    rule["outcome"] = "passed"
+    for f in found:
+        if not f["link"]:
+            rule["outcome"] = "failed"
+        elif rule["outcome"] == "passed":
+            rule["outcome"] = "cantTell"
+        message = "拡大すると文字が切れます。" + (
+            "直後のリンク先に全文があるか確認してください。" if f["link"] else ""
+        )
+        rule["nodes"].append({"selector": f["selector"], "html": f["html"], "message": message})
+    return rule
 
 
 CYCLE_PRESSES = 8
