@@ -169,6 +169,7 @@ def check_loaded_page(
         result.outcomes.setdefault(rule["id"], "passed")
     if engine == "full":
         ours = page.evaluate("() => runKotodxRules()")
+        ours += page.evaluate("() => kotodxAutoplay()")
         if keyboard:
             from kotodx.a11y import interaction
 
@@ -210,6 +211,7 @@ def custom_act_map(page: Any) -> dict[str, list[str]]:
 
     page.evaluate(rules_source())
     pairs = page.evaluate("() => window.__kotodxRules.map(r => [r.id, r.actIds || []])")
+    pairs += [[r["id"], r["actIds"]] for r in page.evaluate("() => kotodxAutoplay()")]
     pairs += [[rule_id, act_ids] for rule_id, act_ids in interaction.ACT_IDS.items()]
     out: dict[str, list[str]] = {}
     for rule_id, act_ids in pairs:
