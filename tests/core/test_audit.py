@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
@@ -130,3 +131,26 @@ def test_safe_cell_keeps_numbers_and_neutralises_formulas():
     assert safe_cell("\t=1") == "'\t=1"
     assert safe_cell("江東区") == "江東区"
     assert safe_cell(None) == ""
+
+
+def test_a_large_export_has_every_entry_once_in_order(personas):
+    # More than two batches, many written in the same instant: the batches must neither skip nor repeat.
+    from kotodx.core import exports
+
+    AuditEntry.objects.bulk_create(
+        AuditEntry(action="view", target_type="tests.bulk", target_id=str(n), target_repr=f"行{n}")
+        for n in range(exports.BATCH * 2 + 7)
+    )
+    same = AuditEntry.objects.filter(target_type="tests.bulk").order_by("id").first().at
+    AuditEntry.objects.filter(target_type="tests.bulk").update(at=same)
+    job = services.job_start(
+        kind="core.audit_export", title="出力", params={"target_type": "tests.bulk"}, actor=personas.auditor
+    )
+    from kotodx.core import jobs
+
+    jobs.execute(job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    text = (settings.MEDIA_ROOT / job.result_file).read_text(encoding="utf-8-sig")
+    ids = [row[5] for row in csv.reader(io.StringIO(text))][1:]
+    assert ids == [str(n) for n in range(exports.BATCH * 2 + 7)]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kotodx.core import csvutil
@@ -52,6 +53,20 @@ def audit_filter_from_params(params: dict[str, Any]) -> AuditFilter:
     )
 
 
+def _batches(qs: Any) -> Iterator[Any]:
+    """The entries in (at, id) order, one whole query per batch: no read cursor stays open while the
+    job writes its progress (on SQLite a write on a connection whose read snapshot went stale under
+    other processes' writes fails at once with "database is locked")."""
+    last = None
+    while True:
+        page = qs if last is None else qs.filter(Q(at__gt=last.at) | Q(at=last.at, id__gt=last.id))
+        batch = list(page[:BATCH])
+        yield from batch
+        if len(batch) < BATCH:
+            return
+        last = batch[-1]
+
+
 @job_handler("core.audit_export")
 def audit_export(job: Job) -> dict[str, Any]:
     qs = audit_entry_list(audit_filter_from_params(job.params)).order_by("at", "id")
@@ -67,7 +82,7 @@ def audit_export(job: Job) -> dict[str, Any]:
 
         def rows() -> Iterator[list[Any]]:
             nonlocal done
-            for e in qs.iterator(chunk_size=BATCH):
+            for e in _batches(qs):
                 yield [
                     e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
                     e.actor_label,
