@@ -127,21 +127,22 @@ def _check_element(
     before, before_page = shot(clip), None
     page.keyboard.press("Shift")
     page.evaluate("sel => document.querySelector(sel).focus()", selector)
-    page.wait_for_timeout(SETTLE_MS)
+    _settle(page)
     if page.evaluate(ACTIVE_JS) == index and shot(clip) == before:
         # nothing changed around the element: look at the whole page (an indicator elsewhere counts)
         focused_page = page.screenshot(animations="disabled", caret="hide")
         page.evaluate("() => document.activeElement && document.activeElement.blur()")
-        page.wait_for_timeout(SETTLE_MS)
+        _settle(page)
         before_page = page.screenshot(animations="disabled", caret="hide")
         if focused_page == before_page:
             visible["outcome"] = "failed"
             visible["nodes"].append(_node(element, "フォーカスの前後で画面が変わりません。"))
     # Keyboard trap: from the element, Tab or Shift+Tab must take the focus elsewhere…
     for key in ("Tab", "Shift+Tab"):
-        page.evaluate("sel => document.querySelector(sel).focus()", selector)
+        if not _focus(page, selector, index):
+            return  # the page's own scripts move the focus away from it: nothing to press from
         page.keyboard.press(key)
-        page.wait_for_timeout(SETTLE_MS)
+        _settle(page)
         if page.evaluate(ACTIVE_JS) != index:
             break
     else:
@@ -241,6 +242,21 @@ def zoom_check(page: Any) -> dict[str, Any]:
 
 
 CYCLE_PRESSES = 8
+# Whether the focus left the document at some moment (a focusout to nowhere), even if a timer took it back.
+LEFT_JS = """() => {
+  window.__kotodxLeft = false;
+  if (!window.__kotodxLeftWatch) {
+    window.__kotodxLeftWatch = true;
+    document.addEventListener('focusout', (e) => {
+      if (e.relatedTarget) return;
+      // nowhere to go: left the page, unless a handler moved the focus on at once
+      queueMicrotask(() => {
+        const a = document.activeElement;
+        if (!a || a === document.body || !document.hasFocus()) window.__kotodxLeft = true;
+      });
+    }, true);
+  }
+}"""
 KEY_HINT_JS = r"""() => {
   const text = document.body ? document.body.innerText : '';
   const mods = {ctrl: 'Control', control: 'Control', alt: 'Alt', option: 'Alt', shift: 'Shift', cmd: 'Meta',
@@ -266,12 +282,14 @@ def _cycle(page: Any, selector: str, index: str) -> set[str] | None:
     it back here without ever leaving that group; None when the focus gets out."""
     group = {index}
     for key in ("Tab", "Shift+Tab"):
-        page.evaluate("sel => document.querySelector(sel).focus()", selector)
+        if not _focus(page, selector, index):
+            return None
+        page.evaluate(LEFT_JS)
         for _ in range(CYCLE_PRESSES):
             page.keyboard.press(key)
-            if page.evaluate(ACTIVE_JS) is None:
+            _settle(page)
+            if page.evaluate("() => window.__kotodxLeft"):
                 return None  # out of the page (a script that pulls it back later cannot hold a browser user)
-            page.wait_for_timeout(SETTLE_MS)
             active = page.evaluate(ACTIVE_JS)
             if active is None or active == "?":
                 return None  # out of the page or to an element outside the tab order we know
@@ -289,10 +307,10 @@ def _escape_advised(page: Any, selector: str, cycle: set[str]) -> bool:
     none, the help links inside the cycle (to "#", buttons that submit nothing) are activated first."""
     for attempt in range(2):
         for combo in page.evaluate(KEY_HINT_JS):
-            page.evaluate("sel => document.querySelector(sel).focus()", selector)
+            _focus(page, selector, None)
             with contextlib.suppress(Exception):
                 page.keyboard.press(combo)
-            page.wait_for_timeout(SETTLE_MS)
+            _settle(page)
             if page.evaluate(ACTIVE_JS) not in cycle:
                 return True
         if attempt == 0:
@@ -305,6 +323,27 @@ def _escape_advised(page: Any, selector: str, cycle: set[str]) -> bool:
                 sorted(cycle),
             )
     return False
+
+
+def _focus(page: Any, selector: str, index: str | None) -> bool:
+    """Focus the element once the page is still (focus handlers of the page may still be moving the focus
+    with timers: wait until the focus stays put); is the focus on it afterwards?"""
+    last = page.evaluate(ACTIVE_JS)
+    for _ in range(5):
+        _settle(page)
+        now = page.evaluate(ACTIVE_JS)
+        if now == last:
+            break
+        last = now
+    page.evaluate("sel => document.querySelector(sel).focus()", selector)
+    _settle(page)
+    return index is None or page.evaluate(ACTIVE_JS) == index
+
+
+def _settle(page: Any) -> None:
+    """Let the page's own timers of up to SETTLE_MS run: a timer of the page's own clock, so that it fires
+    after theirs however busy the machine is."""
+    page.evaluate("ms => new Promise(done => setTimeout(done, ms))", SETTLE_MS)
 
 
 def _node(element: Any, message: str) -> dict[str, str]:

@@ -30,7 +30,10 @@ window.kotodxAutoplay = async () => {
     if (m.readyState < 1) {
       await new Promise((done) => { m.addEventListener("loadedmetadata", done, { once: true }); setTimeout(done, 3000); });
     }
-    const start = m.currentTime || 0;
+    // where playing starts and ends: the media fragment (#t=25 or #t=10,20) as the browser applies it
+    const fragment = ((m.currentSrc || m.src || "").split("#")[1] || "").match(/(?:^|&)t=(?:npt:)?([\d.]*)(?:,([\d.]+))?/);
+    const start = Math.max(m.currentTime || 0, fragment && fragment[1] ? Number(fragment[1]) : 0);
+    const end = fragment && fragment[2] ? Number(fragment[2]) : Infinity;
     let verdict = null;  // null: cannot tell; else {audible, seconds}
     try {
       const response = await fetch(m.currentSrc || m.src);
@@ -41,7 +44,7 @@ window.kotodxAutoplay = async () => {
         const data = audio.getChannelData(0);
         const rate = audio.sampleRate;
         let first = -1, last = -1;
-        for (let i = Math.floor(start * rate); i < data.length; i += 1) {
+        for (let i = Math.floor(start * rate); i < Math.min(data.length, end * rate); i += 1) {
           if (Math.abs(data[i]) > LOUD) { if (first < 0) first = i; last = i; }
         }
         verdict = first < 0 ? { audible: false, seconds: 0 } : { audible: true, seconds: (last - first) / rate };
