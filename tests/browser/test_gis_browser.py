@@ -1,6 +1,7 @@
 """The GIS staff pages in the browser: a layer's settings and map style edited by keyboard, a colour with too
 little contrast refused with the reason focused, the new colour drawn on the public map; axe on each state."""
 
+import os
 import re
 
 import pytest
@@ -80,3 +81,50 @@ def test_near_me_and_a_clicked_point_find_the_nearest(live_server, personas, bro
         page.screenshot(path="test-artifacts/map-near-point.png", full_page=True)
     finally:
         context.close()
+
+
+def test_spatial_query_by_keyboard_and_by_drawing_on_the_map(live_server, personas, page):
+    make_layer(
+        "offices-x",
+        personas.dept_a,
+        "ward",
+        [
+            (Point(139.817849, 35.671936), {"名称": "区役所", "住所": "東陽4-11-28"}),
+            (Point(139.792777, 35.655271), {"名称": "豊洲の施設", "住所": "豊洲2-2-18"}),
+        ],
+        "庁舎X",
+    )
+    page.goto(live_server.url + reverse("core:login"))
+    page.get_by_label("ログインID").fill("t.it")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_label("パスワード").press("Enter")
+    page.wait_for_url(live_server.url + "/staff/")
+    page.get_by_role("link", name="地図で探す（空間検索）").click()
+    assert axe_violations(page) == []
+    # By keyboard: the town typed, Enter.
+    page.get_by_label("レイヤ").select_option(label="庁舎X")
+    page.get_by_label("町丁目の中").check()
+    page.get_by_label("町丁目", exact=True).fill("東陽四丁目")
+    page.get_by_label("町丁目", exact=True).press("Enter")
+    heading = page.locator("#result-title")
+    heading.wait_for()
+    assert "東陽四丁目の中（1件）" in heading.inner_text()
+    assert page.locator("table td", has_text="区役所").count() == 1
+    assert axe_violations(page) == []
+    # Drawn on the map: three clicks around 豊洲 make the range, then 探す.
+    page.get_by_label("描いた範囲（多角形）の中").check()
+    page.get_by_label("町丁目", exact=True).fill("")
+    map_el = page.locator("#query-map")
+    map_el.scroll_into_view_if_needed()
+    for dx, dy in ((0.05, 0.05), (0.95, 0.05), (0.5, 0.95)):  # a triangle over what the map shows
+        b = map_el.bounding_box()
+        assert b is not None
+        page.mouse.click(b["x"] + b["width"] * dx, b["y"] + b["height"] * dy)
+    assert len(page.locator("#id_polygon").input_value().strip().splitlines()) == 3
+    assert "3点" in page.locator("#query-status").inner_text()
+    page.get_by_role("button", name="探す").click()
+    page.locator("#result-title").wait_for()
+    assert "描いた範囲の中" in page.locator("#result-title").inner_text()
+    assert axe_violations(page) == []
+    if os.environ.get("KOTODX_SCREENSHOTS"):
+        page.screenshot(path=os.environ["KOTODX_SCREENSHOTS"] + "/spatial-query.png", full_page=True)

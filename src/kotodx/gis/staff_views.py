@@ -4,8 +4,12 @@ nothing."""
 
 from __future__ import annotations
 
+import io
+import json
 from typing import Any
 
+import shapely
+import shapely.geometry
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -14,10 +18,11 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from kotodx.core import csvutil
 from kotodx.core.http import StaffRequest
 from kotodx.core.models import Department
 from kotodx.core.selectors import is_ward_wide
-from kotodx.gis import selectors, services
+from kotodx.gis import geocoder, selectors, services, spatial
 from kotodx.gis.models import Layer
 from kotodx.opendata.validation import FileProblem
 
@@ -175,3 +180,223 @@ def _import(request: StaffRequest, form: LayerUploadForm) -> list[str]:
     for note in notes[:20]:
         messages.warning(request, note)
     return []
+
+
+# --- spatial queries for staff ------------------------------------------------------------------------
+
+QUERY_MODES = [
+    ("town", "町丁目の中"),
+    ("polygon", "描いた範囲（多角形）の中"),
+    ("distance", "地点から一定の距離の中"),
+    ("nearest", "地点に近い順"),
+]
+
+
+class SpatialQueryForm(forms.Form):
+    layer = forms.ChoiceField(label="レイヤ")
+    mode = forms.ChoiceField(label="探し方", choices=QUERY_MODES, initial="town", widget=forms.RadioSelect)
+    town = forms.CharField(
+        label="町丁目",
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"list": "koto-towns", "autocomplete": "off"}),
+        help_text="例: 東陽四丁目、東陽4丁目（「町丁目の中」で使います）",
+    )
+    polygon = forms.CharField(
+        label="範囲の頂点",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="1行に1点、「経度, 緯度」の順に3点以上（例: 139.81, 35.67）。"
+        "地図をクリックしても追加できます。GeoJSON の Polygon も使えます（「描いた範囲の中」で使います）。",
+    )
+    place = forms.CharField(
+        label="地点の住所",
+        required=False,
+        max_length=200,
+        help_text="例: 江東区東陽4-11-28。地図をクリックして地点を選ぶこともできます"
+        "（「距離」「近い順」で使います）。",
+    )
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    meters = forms.IntegerField(
+        label="距離（メートル）", required=False, initial=500, min_value=1, max_value=spatial.MAX_METRES
+    )
+    k = forms.IntegerField(label="件数", required=False, initial=5, min_value=1, max_value=spatial.MAX_K)
+
+    def __init__(self, *args: Any, layers: list[Layer], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.layers = {layer.name: layer for layer in layers}
+        self.fields["layer"].choices = [(la.name, la.title) for la in layers]  # type: ignore[attr-defined]
+        self.result: dict[str, Any] = {}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        layer = self.layers.get(data.get("layer", ""))
+        mode = data.get("mode")
+        if layer is None or mode is None or self.errors:
+            return data
+        data["meters"] = data.get("meters") or self.fields["meters"].initial
+        data["k"] = data.get("k") or self.fields["k"].initial
+        try:
+            if mode == "town":
+                if not data.get("town", "").strip():
+                    self.add_error("town", "町丁目を入力してください（例: 東陽四丁目）。")
+                    return data
+                town, area = spatial.town_area(data["town"])
+                self.result = {"hits": spatial.within(layer, area), "area": area, "what": f"{town}の中"}
+            elif mode == "polygon":
+                area = spatial.polygon(_polygon_from_text(data.get("polygon", "")))
+                self.result = {"hits": spatial.within(layer, area), "area": area, "what": "描いた範囲の中"}
+            else:
+                origin, where = self._origin(data)
+                if origin is None:
+                    return data
+                if mode == "distance":
+                    hits = spatial.within_distance(layer, origin, data["meters"])
+                    what = f"{where}から{data['meters']:,}m以内"
+                else:
+                    hits = spatial.nearest(layer, origin, data["k"])
+                    what = f"{where}に近い{data['k']}件"
+                self.result = {"hits": hits, "origin": origin, "what": what}
+        except spatial.SpatialQueryError as exc:
+            field = {"town": "town", "polygon": "polygon"}.get(mode, "place")
+            self.add_error(field, str(exc))
+            return data
+        self.result["layer"] = layer
+        return data
+
+    def _origin(self, data: dict[str, Any]) -> tuple[Any, str]:
+        place = (data.get("place") or "").strip()
+        if place:
+            match = geocoder.geocode(place)
+            if match is None:
+                self.add_error(
+                    "place",
+                    f"「{place}」は江東区内の住所として見つかりません。町名・丁目を確かめてください。",
+                )
+                return None, ""
+            return spatial.point(match.lat, match.lon), f"{match.normalized}（{match.town}）"
+        if data.get("lat") is not None and data.get("lon") is not None:
+            return spatial.point(
+                data["lat"], data["lon"]
+            ), f"地図で選んだ地点（緯度 {data['lat']:.5f}、経度 {data['lon']:.5f}）"
+        self.add_error("place", "地点の住所を入力するか、地図をクリックして地点を選んでください。")
+        return None, ""
+
+
+def _polygon_from_text(text: str) -> Any:
+    """The vertices as typed: one "lon, lat" per line (the ring is closed for the user), or GeoJSON."""
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            raise spatial.SpatialQueryError(
+                "GeoJSON として読めません。括弧や引用符を確かめてください。"
+            ) from None
+        return doc.get("geometry", doc) if isinstance(doc, dict) else doc
+    points = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p for p in line.replace("、", ",").replace("，", ",").replace(" ", ",").split(",") if p]
+        try:
+            lon, lat = (float(p) for p in parts)
+        except ValueError:
+            raise spatial.SpatialQueryError(
+                f"{n}行目「{line.strip()}」は「経度, 緯度」の2つの数値になっていません。"
+            ) from None
+        points.append([lon, lat])
+    if len(points) < 3:
+        raise spatial.SpatialQueryError(
+            "範囲の頂点を3点以上入力してください（地図をクリックしても追加できます）。"
+        )
+    if points[0] != points[-1]:
+        points.append(points[0])
+    return {"type": "Polygon", "coordinates": [points]}
+
+
+def _hit_row(hit: spatial.Hit) -> dict[str, Any]:
+    props = hit.feature.properties or {}
+    geom = shapely.from_wkb(bytes(hit.feature.geometry))
+    p = geom if geom.geom_type == "Point" else geom.representative_point()
+    return {
+        "fid": hit.feature.fid,
+        "name": props.get("名称") or props.get("name") or props.get("title") or f"#{hit.feature.fid}",
+        "address": props.get("住所") or props.get("所在地") or "",
+        "distance": None if hit.distance_m is None else round(hit.distance_m),
+        "lat": round(p.y, 6),
+        "lon": round(p.x, 6),
+    }
+
+
+@login_required
+@permission_required("gis.view_layer", raise_exception=True)
+def spatial_query(request: StaffRequest) -> HttpResponse:
+    """Features of a layer within a town, a drawn polygon or a distance, or the nearest k — as a table,
+    on a map, and as CSV or GeoJSON for the department's own work."""
+    layers = list(selectors.visible_layers(request.user).order_by("title"))
+    form = SpatialQueryForm(request.GET or None, layers=layers)
+    rows: list[dict[str, Any]] = []
+    result: dict[str, Any] = {}
+    if form.is_bound and form.is_valid() and form.result:
+        result = form.result
+        rows = [_hit_row(h) for h in result["hits"]]
+        fmt = request.GET.get("format", "")
+        layer = result["layer"]
+        if fmt == "csv":
+            out = io.StringIO()
+            csvutil.write_rows(
+                out,
+                ["地物ID", "名称", "住所", "距離（m）", "緯度", "経度"],
+                (
+                    [
+                        r["fid"],
+                        r["name"],
+                        r["address"],
+                        "" if r["distance"] is None else r["distance"],
+                        r["lat"],
+                        r["lon"],
+                    ]
+                    for r in rows
+                ),
+            )
+            response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{layer.name}-query.csv"'
+            return response
+        if fmt == "geojson":
+            body = _geojson(result["hits"])
+            response = HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
+            response["Content-Disposition"] = f'attachment; filename="{layer.name}-query.geojson"'
+            return response
+    query_map = {
+        "area": shapely.geometry.mapping(result["area"]) if result.get("area") is not None else None,
+        "origin": [result["origin"].y, result["origin"].x] if result.get("origin") is not None else None,
+        "radius": form.cleaned_data.get("meters")
+        if result and form.cleaned_data.get("mode") == "distance"
+        else None,
+        "hits": [{"lat": r["lat"], "lon": r["lon"], "name": r["name"]} for r in rows],
+    }
+    return render(
+        request,
+        "gis/staff_query.html",
+        {
+            "form": form,
+            "result": result,
+            "rows": rows,
+            "query_map": query_map,
+            "towns": [t["name"] for t in geocoder.towns()],
+            "download": request.GET.urlencode(),
+        },
+    )
+
+
+def _geojson(hits: list[spatial.Hit]) -> dict[str, Any]:
+    features = []
+    for hit in hits:
+        doc = services.feature_geojson(hit.feature)
+        if hit.distance_m is not None:
+            doc["properties"] = {**doc["properties"], "distance_m": round(hit.distance_m, 1)}
+        features.append(doc)
+    return {"type": "FeatureCollection", "features": features}

@@ -16,5 +16,6 @@ urlpatterns = [
     path("map/", views.public_map, name="map"),
     path("staff/gis/layers/", staff_views.layer_list, name="staff_layers"),
     path("staff/gis/layers/<slug:name>/", staff_views.layer_edit, name="staff_layer_edit"),
+    path("staff/gis/query/", staff_views.spatial_query, name="staff_query"),
     path("map/geocode", views.geocode, name="geocode"),
 ]

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from kotodx.gis import selectors, services
+from kotodx.gis import selectors, services, spatial
 from kotodx.gis.models import Layer
 
 NEAREST = 5
@@ -89,21 +89,16 @@ def _nearest_to_point(raw_lat: str, raw_lon: str, layer: Layer | None) -> dict[s
 
 
 def _nearest(layer: Layer, lon: float, lat: float) -> list[dict[str, Any]]:
-    geocoder = _geocoder()
-    scored = []
-    for f in layer.features.all():
-        geom = shapely.from_wkb(bytes(f.geometry))
-        p = geom if geom.geom_type == "Point" else geom.representative_point()
-        scored.append((geocoder.distance_m(lon, lat, p.x, p.y), f))
-    scored.sort(key=lambda t: t[0])
     return [
         {
-            "distance": round(d),
-            "name": f.properties.get("名称") or f.properties.get("name") or f"#{f.fid}",
-            "address": f.properties.get("住所", ""),
-            "fid": f.fid,
+            "distance": round(hit.distance_m or 0),
+            "name": hit.feature.properties.get("名称")
+            or hit.feature.properties.get("name")
+            or f"#{hit.feature.fid}",
+            "address": hit.feature.properties.get("住所", ""),
+            "fid": hit.feature.fid,
         }
-        for d, f in scored[:NEAREST]
+        for hit in spatial.nearest(layer, spatial.point(lat, lon), NEAREST)
     ]
 
 
