@@ -1,12 +1,19 @@
 """Checking a site: from a start URL, same site only, robots.txt honoured, breadth first up to a depth and a
-page limit, a politeness delay between pages. Each page is opened in Chromium and checked by the engine;
-a page that cannot be checked (unreachable, TLS error, 4xx/5xx, not HTML, off-site redirect, timeout, a
-crash) is recorded with the reason and the crawl goes on."""
+page limit, a politeness delay between pages. The site's sitemap (the Sitemap: lines of robots.txt, else
+/sitemap.xml; sitemap index files followed up to a bound) seeds the crawl with pages no link may reach; a
+sitemap that cannot be read is ignored with a note. Each page is opened in Chromium and checked by the
+engine; a page that cannot be checked (unreachable, TLS error, 4xx/5xx, not HTML, off-site redirect,
+timeout, a crash) is recorded with the reason and the crawl goes on."""
 
 from __future__ import annotations
 
+import gzip
+import io
 import time
+import urllib.error
+import urllib.request
 import urllib.robotparser
+import xml.etree.ElementTree as ET
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +27,12 @@ SKIP_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".
                    ".png", ".gif", ".svg", ".mp3", ".mp4", ".csv", ".xml", ".json")  # fmt: skip
 
 
+SITEMAP_MAX_FILES = 20  # sitemap files read (an index and the sitemaps it names)
+SITEMAP_MAX_URLS = 50000  # the most a sitemap may list (sitemaps.org)
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # the largest a sitemap may be, uncompressed (sitemaps.org)
+SITEMAP_TIMEOUT = 15  # seconds
+
+
 @dataclass
 class CrawlOptions:
     max_pages: int = 1
@@ -27,6 +40,96 @@ class CrawlOptions:
     delay: float = 0.0
     timeout_ms: int = 20000
     engine: str = "full"
+    sitemap: bool = True  # seed the crawl with the site's sitemap
+
+
+def _fetch(url: str) -> bytes:
+    """A sitemap file, gunzipped, at most SITEMAP_MAX_BYTES (an error beyond)."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError("http/https ではありません")
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})  # noqa: S310 (checked above)
+    with urllib.request.urlopen(request, timeout=SITEMAP_TIMEOUT) as response:  # noqa: S310
+        body = response.read(SITEMAP_MAX_BYTES + 1)
+    if body[:2] == b"\x1f\x8b":
+        body = gzip.GzipFile(fileobj=io.BytesIO(body)).read(SITEMAP_MAX_BYTES + 1)
+    if len(body) > SITEMAP_MAX_BYTES:
+        raise ValueError("大きすぎます")
+    return bytes(body)
+
+
+def _parse_sitemap(body: bytes) -> tuple[str, list[str]]:
+    """("urlset" | "sitemapindex", the <loc> addresses); ValueError for anything else. A sitemap has no
+    DOCTYPE: one with a DOCTYPE or entities is refused unread (no entity expansion)."""
+    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+        raise ValueError("DOCTYPE や実体宣言があります")
+    try:
+        root = ET.fromstring(body)  # noqa: S314 (no DOCTYPE, so no entity to expand)
+    except ET.ParseError as exc:
+        raise ValueError(f"XML の誤り（{exc}）") from exc
+    local = lambda tag: tag.rsplit("}", 1)[-1]  # noqa: E731
+    kind = local(root.tag)
+    if kind not in ("urlset", "sitemapindex"):
+        raise ValueError(f"sitemap ではありません（<{kind}>）")
+    item = "url" if kind == "urlset" else "sitemap"
+    locs = []
+    for entry in root:
+        if local(entry.tag) != item:
+            continue
+        for child in entry:
+            if local(child.tag) == "loc" and child.text and child.text.strip():
+                locs.append(child.text.strip())
+    return kind, locs
+
+
+def sitemap_urls(
+    start: str, robots: urllib.robotparser.RobotFileParser | None, notes: list[str] | None = None
+) -> list[str]:
+    """The pages the site's sitemap lists that the crawl may check: same site, allowed by robots.txt, not
+    files. The sitemaps robots.txt names, else /sitemap.xml (its absence is no note); index files followed
+    up to SITEMAP_MAX_FILES files. What cannot be read is skipped and said in notes."""
+    notes = notes if notes is not None else []
+    parts = urlsplit(start)
+    named = (robots.site_maps() if robots is not None else None) or []
+    queue = deque(named or [f"{parts.scheme}://{parts.netloc}/sitemap.xml"])
+    seen_maps: set[str] = set()
+    found: list[str] = []
+    while queue and len(found) < SITEMAP_MAX_URLS:
+        url = queue.popleft()
+        if url in seen_maps:
+            continue
+        if len(seen_maps) >= SITEMAP_MAX_FILES:
+            notes.append(f"sitemap が {SITEMAP_MAX_FILES} ファイルを超えるため、残りは読んでいません。")
+            break
+        seen_maps.add(url)
+        if not _same_site(url, start):
+            notes.append(f"別のサイトの sitemap（{url}）は読んでいません。")
+            continue
+        try:
+            kind, locs = _parse_sitemap(_fetch(url))
+        except urllib.error.HTTPError as exc:
+            if named or exc.code != 404:
+                notes.append(
+                    f"sitemap（{url}）を読めませんでした（HTTP {exc.code}）。リンクをたどって検査します。"
+                )
+            continue
+        except (OSError, ValueError, EOFError) as exc:
+            notes.append(f"sitemap（{url}）を読めないため無視しました（{exc}）。リンクをたどって検査します。")
+            continue
+        if kind == "sitemapindex":
+            queue.extend(locs)
+        else:
+            found.extend(locs)
+    pages: list[str] = []
+    for loc in found[:SITEMAP_MAX_URLS]:
+        page = urldefrag(loc).url
+        if (
+            urlsplit(page).scheme in ("http", "https")
+            and _same_site(page, start)
+            and not page.lower().endswith(SKIP_EXTENSIONS)
+            and (robots is None or robots.can_fetch(USER_AGENT, page))
+        ):
+            pages.append(page)
+    return list(dict.fromkeys(pages))
 
 
 def _robots(start: str) -> urllib.robotparser.RobotFileParser | None:
@@ -45,9 +148,13 @@ def _same_site(url: str, start: str) -> bool:
 
 
 def crawl(
-    start: str, options: CrawlOptions, on_page: Callable[[int, int], None] | None = None
+    start: str,
+    options: CrawlOptions,
+    on_page: Callable[[int, int], None] | None = None,
+    notes: list[str] | None = None,
 ) -> Iterator[engine.PageResult]:
-    """Yield the result of each page checked, in the order the pages were reached."""
+    """Yield the result of each page checked, in the order the pages were reached (the start page, the
+    sitemap's pages, then the links found). What the crawl wants to say besides goes into notes."""
     from playwright.sync_api import sync_playwright
 
     if urlsplit(start).scheme not in ("http", "https"):
@@ -56,6 +163,11 @@ def crawl(
     robots = _robots(start)
     queue: deque[tuple[str, int]] = deque([(urldefrag(start).url, 0)])
     seen = {urldefrag(start).url}
+    if options.sitemap:
+        for url in sitemap_urls(start, robots, notes):
+            if url not in seen:
+                seen.add(url)
+                queue.append((url, 0))
     done = 0
     checked: set[str] = set()  # elements whose keyboard behaviour was checked on an earlier page
     with sync_playwright() as pw:
@@ -84,6 +196,34 @@ def crawl(
                         ):
                             seen.add(link)
                             queue.append((link, depth + 1))
+        finally:
+            browser.close()
+
+
+def check_pages(
+    urls: list[str], start: str, options: CrawlOptions, on_page: Callable[[int, int], None] | None = None
+) -> Iterator[engine.PageResult]:
+    """Check the pages chosen (a sample), in that order, in one browser, following no link; a page that
+    robots.txt refuses is recorded as such."""
+    from playwright.sync_api import sync_playwright
+
+    robots = _robots(start)
+    checked: set[str] = set()
+    with sync_playwright() as pw:
+        browser = engine.launch(pw)
+        try:
+            for n, url in enumerate(urls, start=1):
+                if robots is not None and not robots.can_fetch(USER_AGENT, url):
+                    yield engine.PageResult(
+                        url=url, error="robots.txt で検査を断られているため検査していません。"
+                    )
+                    continue
+                if n > 1 and options.delay:
+                    time.sleep(options.delay)
+                result, _ = _check_one(browser, url, start, options, checked)
+                if on_page:
+                    on_page(n, len(urls))
+                yield result
         finally:
             browser.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from kotodx.a11y import sampling
 from kotodx.core.models import Department, Job
 
 
@@ -41,6 +42,15 @@ class Scan(models.Model):
     reviews = models.PositiveIntegerField("要確認", default=0)
     error = models.TextField(blank=True)
     published_at = models.DateTimeField("試験結果として公開した日時", null=True, blank=True)
+    # Page selection (JIS X 8341-3:2016 附属書JB): all pages, random, representative, or both
+    sample_method = models.CharField(
+        "ページ選択の方法", max_length=30, choices=list(sampling.METHODS.items()), default=sampling.ALL
+    )
+    sample_size = models.PositiveIntegerField("選ぶページ数（合計）", default=sampling.DEFAULT_SIZE)
+    sample_seed = models.BigIntegerField("乱数の種", null=True, blank=True)
+    representative_urls = models.JSONField("代表ページ", default=list, blank=True)
+    population = models.PositiveIntegerField("ランダムに選んだ元のページ数", null=True, blank=True)
+    notes = models.TextField("検査の注記", blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -49,6 +59,20 @@ class Scan(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def selection(self) -> str:
+        """ページ選択方法, as the test report says it."""
+        checked = self.pages.count() if self.pk else 0
+        return sampling.describe(
+            self.sample_method,
+            start=self.start_url,
+            max_pages=self.max_pages,
+            size=checked or self.sample_size,
+            seed=self.sample_seed,
+            representative=len(self.representative_urls),
+            population=self.population,
+        )
 
 
 class ScanPage(models.Model):

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from kotodx.a11y import sampling
 from kotodx.a11y.models import Scan, ScanFinding, ScanPage
 from kotodx.core.jobs import job_handler
 from kotodx.core.models import Job, User
@@ -26,7 +27,20 @@ SCAN_FINISHED_HOOKS: list[Callable[[Scan], None]] = []
 
 
 @transaction.atomic
-def scan_start(*, start_url: str, max_pages: int, title: str = "", actor: User) -> Scan:
+def scan_start(
+    *,
+    start_url: str,
+    max_pages: int,
+    title: str = "",
+    actor: User,
+    sample_method: str = sampling.ALL,
+    sample_size: int | None = None,
+    seed: int | None = None,
+    representative: list[str] | None = None,
+) -> Scan:
+    """Start a scan. Page selection (附属書JB): ``sample_method`` all (up to max_pages), random,
+    representative or representative+random (``sample_size`` pages in total, 40 unless given); the seed
+    of a random sample is drawn now when not given, and kept with the scan."""
     if not actor.has_perm("a11y.run_scan"):
         raise PermissionDenied("サイトの検査を始める権限がありません。")
     parts = urlsplit(start_url.strip())
@@ -34,12 +48,26 @@ def scan_start(*, start_url: str, max_pages: int, title: str = "", actor: User) 
         raise ValidationError({"start_url": "http:// か https:// で始まるURLを入力してください。"})
     if not 1 <= max_pages <= MAX_PAGES:
         raise ValidationError({"max_pages": f"ページ数は1〜{MAX_PAGES}にしてください。"})
+    try:
+        sample = sampling.validate(
+            start=start_url.strip(),
+            method=sample_method,
+            size=sample_size,
+            seed=seed,
+            representative=representative,
+        )
+    except sampling.SamplingError as exc:
+        raise ValidationError({exc.field or "sample_method": str(exc)}) from exc
     scan = Scan.objects.create(
         title=title.strip() or parts.netloc,
         start_url=start_url.strip(),
         max_pages=max_pages,
         department=actor.department,
         created_by=actor,
+        sample_method=sample.method,
+        sample_size=sample.size,
+        sample_seed=sample.seed,
+        representative_urls=sample.representative,
     )
     scan.job = job_start(
         kind="a11y.scan", title=f"アクセシビリティ検査: {scan.title}", params={"scan": scan.pk}, actor=actor
@@ -90,13 +118,14 @@ def summarise(scan: Scan) -> Scan:
 
 @job_handler("a11y.scan")
 def _scan_job(job: Job) -> dict[str, Any]:
-    from kotodx.a11y.crawler import CrawlOptions, crawl
+    from kotodx.a11y.crawler import CrawlOptions, check_pages, crawl
 
     scan = Scan.objects.get(pk=job.params["scan"])
     if job.attempts > 1:  # its consumer died (core.lease): the scan starts again from the start URL
         ScanPage.objects.filter(scan=scan).delete()
     Scan.objects.filter(pk=scan.pk).update(status=Scan.Status.RUNNING)
     options = CrawlOptions(max_pages=scan.max_pages)
+    notes: list[str] = []
     # Playwright's sync API runs an event loop in its thread, where Django refuses database work: the
     # browser crawls in a thread of its own and hands each page over; this thread stores it.
     pages: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4)
@@ -111,7 +140,19 @@ def _scan_job(job: Job) -> dict[str, Any]:
                 raise JobCancelled
 
         try:
-            for result in crawl(scan.start_url, options, on_page=on_page):
+            if scan.sample_method == sampling.ALL:
+                results = crawl(scan.start_url, options, on_page=on_page, notes=notes)
+            else:
+                sample = sampling.Sample(
+                    method=scan.sample_method,
+                    size=scan.sample_size,
+                    seed=scan.sample_seed,
+                    representative=list(scan.representative_urls),
+                )
+                sampling.choose(sample, scan.start_url, delay=options.delay, notes=notes)
+                pages.put(("sample", sample))
+                results = check_pages(sample.urls, scan.start_url, options, on_page=on_page)
+            for result in results:
                 pages.put(("page", (result, totals["n"])))
         except JobCancelled:
             pass
@@ -129,6 +170,10 @@ def _scan_job(job: Job) -> dict[str, Any]:
                 break
             if kind == "error":
                 raise item
+            if kind == "sample":
+                scan.population = item.population
+                scan.save(update_fields=["population"])
+                continue
             result, total = item
             n += 1
             _store(scan, n, result)
@@ -142,6 +187,7 @@ def _scan_job(job: Job) -> dict[str, Any]:
                 pages.get(timeout=1)
         summarise(scan)
         scan.status, scan.finished_at = Scan.Status.CANCELLED, timezone.now()
+        scan.notes = "\n".join(notes)
         scan.save()
         raise
     except Exception as exc:
@@ -155,6 +201,7 @@ def _scan_job(job: Job) -> dict[str, Any]:
         raise
     summarise(scan)
     scan.status, scan.finished_at = Scan.Status.DONE, timezone.now()
+    scan.notes = "\n".join(notes)
     scan.save()
     for hook in SCAN_FINISHED_HOOKS:
         hook(scan)

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from kotodx.a11y import criteria, services, waic
+from kotodx.a11y import criteria, sampling, services, waic
 from kotodx.a11y.models import Judgement, Scan, ScanFinding
 from kotodx.core.csvutil import write_rows
 from kotodx.core.forms import add_service_errors
@@ -33,6 +33,32 @@ class ScanForm(forms.Form):
         label="最大ページ数", min_value=1, max_value=services.MAX_PAGES, initial=20
     )
     title = forms.CharField(label="名前（省略するとサイト名）", max_length=200, required=False)
+    sample_method = forms.ChoiceField(
+        label="ページ選択の方法（JIS X 8341-3:2016 附属書JB）",
+        choices=list(sampling.METHODS.items()),
+        initial=sampling.ALL,
+        help_text="全てのウェブページ: 最大ページ数までたどります。ランダム・代表ページ: 下のページ数"
+        "（WAIC の勧めは合計40ページ）を選びます。",
+    )
+    sample_size = forms.IntegerField(
+        label="選ぶページ数（合計、ランダム選択のとき）",
+        min_value=1,
+        max_value=sampling.MAX_SIZE,
+        initial=sampling.DEFAULT_SIZE,
+        required=False,
+    )
+    seed = forms.IntegerField(
+        label="乱数の種（省略すると自動で決めて記録します）",
+        min_value=0,
+        max_value=sampling.MAX_SEED,
+        required=False,
+        help_text="同じ種を使うと、同じページを選び直せます。",
+    )
+    representative = forms.CharField(
+        label="代表ページのURL（1行に1つ、代表ページを選ぶとき）",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
 
 
 @login_required
@@ -46,7 +72,14 @@ def scan_list(request: StaffRequest) -> HttpResponse:
             d = form.cleaned_data
             try:
                 scan = services.scan_start(
-                    start_url=d["start_url"], max_pages=d["max_pages"], title=d["title"], actor=request.user
+                    start_url=d["start_url"],
+                    max_pages=d["max_pages"],
+                    title=d["title"],
+                    actor=request.user,
+                    sample_method=d["sample_method"],
+                    sample_size=d["sample_size"],
+                    seed=d["seed"],
+                    representative=d["representative"].split(),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)

@@ -82,8 +82,7 @@ def report(scan: Scan) -> dict[str, Any]:
         "target": "AA",
         "pages": pages,
         "technologies": "HTML、CSS、JavaScript、WAI-ARIA、SVG",
-        "method": f"{scan.start_url} からリンクをたどって到達したページ"
-        f"（最大 {scan.max_pages} ページ）を全て試験",
+        "selection": scan.selection,
         "counts": {
             "pass": sum(1 for r in table if r.result == "適合"),
             "fail": sum(1 for r in table if r.result == "不適合"),

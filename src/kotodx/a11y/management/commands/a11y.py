@@ -22,6 +22,19 @@ from django.core.management.base import BaseCommand
 EXIT_ERROR = 2
 
 
+def _integer(value: str | None, option: str) -> int | None:
+    from kotodx.a11y.sampling import SamplingError
+
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise SamplingError(
+            f"{option} には整数を指定してください（「{value}」は整数ではありません）。"
+        ) from None
+
+
 class Command(BaseCommand):
     help = "ウェブアクセシビリティ検査: ページやサイトの検査（check）、ACT テストケースでの採点（act）"
     requires_system_checks: list[str] = []  # needs no database
@@ -36,6 +49,22 @@ class Command(BaseCommand):
         check.add_argument("--timeout", type=int, default=20, help="1ページの読み込みの待ち時間（秒）")
         check.add_argument("--engine", choices=["axe", "full"], default="full")
         check.add_argument("--format", choices=["text", "json", "csv", "earl", "html"], default="text")
+        check.add_argument(
+            "--sample",
+            default="all",
+            metavar="{all,random,representative,representative+random}",
+            help="ページ選択の方法（JIS X 8341-3:2016 附属書JB）: 全て（--max-pages まで）・ランダム・"
+            "代表ページ・代表ページ＋ランダム（既定: all）",
+        )
+        check.add_argument(
+            "--sample-size", default=None, metavar="N", help="ランダム選択で選ぶページ数（合計、既定: 40）"
+        )
+        check.add_argument(
+            "--seed", default=None, metavar="N", help="ランダム選択の乱数の種（省略すると自動、表示します）"
+        )
+        check.add_argument(
+            "--representative", action="append", default=[], metavar="URL", help="代表ページのURL（複数可）"
+        )
         act = sub.add_parser("act", help="W3C ACT ルールのテストケースで検査エンジンを採点する")
         act.add_argument("dir", help="content-assets/wcag-act-rules/testcases.json を含むフォルダ")
         act.add_argument("--engine", choices=["axe", "full"], default="full")
@@ -59,23 +88,55 @@ class Command(BaseCommand):
         timeout: int,
         engine: str,
         format: str,  # noqa: A002
+        sample: str,
+        sample_size: str | None,
+        seed: str | None,
+        representative: list[str],
         **_: Any,
     ) -> None:
-        from kotodx.a11y import crawler, report
+        from kotodx.a11y import crawler, report, sampling
 
         if max_pages < 1 or max_depth < 0 or timeout < 1 or delay < 0:
             self.stderr.write(
                 "--max-pages と --timeout は1以上、--max-depth と --delay は0以上にしてください。"
             )
             sys.exit(EXIT_ERROR)
+        try:
+            chosen = sampling.validate(
+                start=url,
+                method=sample,
+                size=_integer(sample_size, "--sample-size"),
+                seed=_integer(seed, "--seed"),
+                representative=representative,
+            )
+        except sampling.SamplingError as exc:
+            self.stderr.write(str(exc))
+            sys.exit(EXIT_ERROR)
         options = crawler.CrawlOptions(
             max_pages=max_pages, max_depth=max_depth, delay=delay, timeout_ms=timeout * 1000, engine=engine
         )
+        notes: list[str] = []
         try:
-            results = list(crawler.crawl(url, options))
+            if chosen.method == sampling.ALL:
+                results = list(crawler.crawl(url, options, notes=notes))
+            else:
+                sampling.choose(chosen, url, delay=delay, notes=notes)
+                results = list(crawler.check_pages(chosen.urls, url, options))
         except Exception as exc:  # the browser could not start, for one
             self.stderr.write(f"検査を実行できませんでした: {exc}")
             sys.exit(EXIT_ERROR)
+        selection = sampling.describe(
+            chosen.method,
+            start=url,
+            max_pages=max_pages,
+            size=len(results),
+            seed=chosen.seed,
+            representative=len(chosen.representative),
+            population=chosen.population,
+        )
+        self.stderr.write(f"ページ選択方法: {selection}")
+        for note in notes:
+            self.stderr.write(f"注記: {note}")
         table = report.summary_table(results)
         if format == "text":
             self.stdout.write(table, ending="")
