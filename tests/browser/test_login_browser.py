@@ -53,7 +53,16 @@ def test_keyboard_only_login(live_server, personas, page):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/accounts/login/", "/accessibility/", "/en/", "/en/accounts/login/", "/api/docs"]
+    "path",
+    [
+        "/",
+        "/accounts/login/",
+        "/accessibility/",
+        "/en/",
+        "/en/accounts/login/",
+        "/en/accessibility/",
+        "/api/docs",
+    ],
 )
 def test_public_pages_have_no_axe_violations(live_server, db, page, path):
     page.goto(live_server.url + path)
@@ -74,10 +83,12 @@ def test_staff_pages_have_no_axe_violations(live_server, personas, page):
         "core:token_list",
         "core:otp_setup",
         "core:password_change",
+        "core:accessibility_policy_edit",
         "plan:staff_home",
         "plan:plan_upload",
         "opendata:dataset_create",
         "gis:staff_layers",
+        "gis:staff_query",
         "eapply:staff_queue",
         "eapply:staff_procedures",
     ):

@@ -121,3 +121,23 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+class AccessibilityPolicyForm(forms.Form):
+    body_ja = forms.CharField(
+        label="方針（日本語）",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 18}),
+        help_text="Markdown で書きます。見出しは「## 対象範囲」のように ## で始めます。"
+        "HTML は使えません（文字として表示されます）。",
+    )
+    body_en = forms.CharField(
+        label="方針（英語・任意）",
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text="英語のページ（/en/accessibility/）に表示します。空のときは日本語の方針を表示します。",
+    )
+    reason = forms.CharField(
+        label="変更の理由", max_length=300, help_text="履歴に残ります。例: 令和8年度の試験結果を反映"
+    )

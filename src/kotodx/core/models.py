@@ -184,3 +184,28 @@ class Job(models.Model):
         if not self.total:
             return None
         return min(100, int(self.done * 100 / self.total))
+
+
+class AccessibilityPolicy(models.Model):
+    """The ward's web accessibility policy (ウェブアクセシビリティ方針) as published at /accessibility/.
+    Every save is a new version; the newest is the one shown. Written in Markdown (raw HTML is not
+    rendered), in Japanese and optionally English for /en/."""
+
+    body_ja = models.TextField("方針（日本語、Markdown）", max_length=20000)
+    body_en = models.TextField("方針（英語、Markdown、任意）", max_length=20000, blank=True)
+    reason = models.CharField("変更の理由", max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="変更者",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("変更日時", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = verbose_name_plural = "ウェブアクセシビリティ方針"
+
+    def __str__(self) -> str:
+        return f"ウェブアクセシビリティ方針（{self.created_at:%Y-%m-%d}）"

@@ -71,6 +71,12 @@ STAFF_CARDS = (
         "opendata.add_dataset",
     ),
     Card(
+        _("ウェブアクセシビリティ方針の編集"),
+        _("公開している方針（対象範囲・目標とする適合レベル・確認の方法）を書き換えます。"),
+        "core:accessibility_policy_edit",
+        "core.change_accessibilitypolicy",
+    ),
+    Card(
         _("地図レイヤの管理"),
         _("部署のデータを地図レイヤとして取り込み、庁内・区民と共有します。"),
         "gis:staff_layers",

@@ -55,6 +55,7 @@ ROLE_BY_CODE = {r.code: r for r in ROLES}
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SYSTEM_ADMIN.code: [
         "core.view_auditentry",
+        "core.change_accessibilitypolicy",
         "core.view_department",
         "core.add_department",
         "core.change_department",
@@ -84,6 +85,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     IT_OFFICER.code: [
         "core.view_auditentry",
+        "core.change_accessibilitypolicy",
         "core.view_department",
         "core.view_user",
         "core.view_all_jobs",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from kotodx.core.models import AuditEntry, Job, User
+from kotodx.core.models import AccessibilityPolicy, AuditEntry, Job, User
 from kotodx.core.roles import WARD_WIDE_ROLES
 
 
@@ -63,3 +63,12 @@ def jobs_visible_to(user: User) -> QuerySet[Job]:
     if user.has_perm("core.view_all_jobs"):
         return qs
     return qs.filter(created_by=user)
+
+
+def accessibility_policy() -> AccessibilityPolicy | None:
+    """The published web accessibility policy: its newest version."""
+    return AccessibilityPolicy.objects.order_by("-created_at", "-id").first()
+
+
+def accessibility_policy_history() -> QuerySet[AccessibilityPolicy]:
+    return AccessibilityPolicy.objects.select_related("created_by").order_by("-created_at", "-id")

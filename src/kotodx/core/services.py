@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from kotodx.core.middleware import current_request
-from kotodx.core.models import ApiToken, AuditEntry, Department, Job, User
+from kotodx.core.models import AccessibilityPolicy, ApiToken, AuditEntry, Department, Job, User
 from kotodx.core.roles import ROLE_BY_CODE, ROLE_PERMISSIONS, ROLES
 
 SECRET_FIELDS = {"password", "key_hash", "key", "secret", "token"}
@@ -293,3 +293,22 @@ def job_cancel(*, job: Job, actor: User) -> Job:
     job.save()
     audit_record(actor=actor, action="update", target=job, note="取消要求")
     return job
+
+
+@transaction.atomic
+def accessibility_policy_save(*, body_ja: str, body_en: str, reason: str, actor: User) -> AccessibilityPolicy:
+    """A new version of the web accessibility policy; the public page shows it at once."""
+    if not actor.has_perm("core.change_accessibilitypolicy"):
+        raise PermissionDenied("ウェブアクセシビリティ方針を変更する権限がありません。")
+    errors = {}
+    if not body_ja.strip():
+        errors["body_ja"] = "方針（日本語）を入力してください。"
+    if not reason.strip():
+        errors["reason"] = "変更の理由を入力してください（履歴に残ります）。"
+    if errors:
+        raise ValidationError(errors)
+    policy = AccessibilityPolicy.objects.create(
+        body_ja=body_ja.strip(), body_en=body_en.strip(), reason=reason.strip()[:300], created_by=actor
+    )
+    audit_record(actor=actor, action="create", target=policy, after=model_snapshot(policy))
+    return policy

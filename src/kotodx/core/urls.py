@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/otp/", views.otp_setup, name="otp_setup"),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/audit/", views.audit_list, name="audit_list"),
+    path("staff/accessibility-policy/", views.accessibility_policy_edit, name="accessibility_policy_edit"),
     path("staff/audit/export/", views.audit_export, name="audit_export"),
     path("staff/jobs/", views.job_list, name="job_list"),
     path("staff/jobs/<uuid:job_id>/", views.job_detail, name="job_detail"),

@@ -47,7 +47,46 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/accessibility.html")
+    """The web accessibility policy: the newest version staff published, else the default text."""
+    from kotodx.core import policy as policy_text
+
+    current = selectors.accessibility_policy()
+    english = request.LANGUAGE_CODE == "en"
+    if current is None:
+        body, lang = (policy_text.DEFAULT_EN, "en") if english else (policy_text.DEFAULT_JA, "ja")
+    elif english and current.body_en:
+        body, lang = current.body_en, "en"
+    else:
+        body, lang = current.body_ja, "ja"
+    return render(
+        request,
+        "core/accessibility.html",
+        {"policy": current, "body": policy_text.render(body), "body_lang": lang},
+    )
+
+
+@login_required
+@permission_required("core.change_accessibilitypolicy", raise_exception=True)
+def accessibility_policy_edit(request: StaffRequest) -> HttpResponse:
+    from kotodx.core import policy as policy_text
+    from kotodx.core.forms import AccessibilityPolicyForm, add_service_errors
+
+    current = selectors.accessibility_policy()
+    initial = {
+        "body_ja": current.body_ja if current else policy_text.DEFAULT_JA,
+        "body_en": current.body_en if current else policy_text.DEFAULT_EN,
+    }
+    form = AccessibilityPolicyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.accessibility_policy_save(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "ウェブアクセシビリティ方針を公開しました。")
+            return redirect("core:accessibility_policy_edit")
+    history = selectors.accessibility_policy_history()
+    return render(request, "core/accessibility_policy_edit.html", {"form": form, "history": history})
 
 
 @require_GET
