@@ -16,12 +16,14 @@ What it does, all on loopback:
    route around it), ``kill -9`` of the consumer that is running a job just then (or of the first one
    when none is), and ``pg_terminate_backend`` of every connection to
    the database;
-5. drains the queue (up to ``SCALE_DRAIN_SECONDS``, default 150 s: the job the killed consumer held is
-   queued again by the surviving one once its lease, ``SCALE_LEASE_SECONDS`` = 15 s, has run out, at
-   that consumer's next minute tick) and checks in the database: every reference number handed out is
-   stored exactly once, every submission and every staff transition has its audit entry, and every job
-   finished (the jobs by status, and how many needed a second attempt);
-6. prints requests/s and p50/p95/p99 per endpoint class per phase, the 3-vs-1 scaling ratio and the
+5. (after step 6) drains the queue (up to ``SCALE_DRAIN_SECONDS``, default 150 s: the job the killed
+   consumer held is queued again by the surviving one once its lease, ``SCALE_LEASE_SECONDS`` = 15 s,
+   has run out, at that consumer's next minute tick) and checks in the database: every reference number
+   handed out is stored exactly once, every submission and every staff transition has its audit entry,
+   and every job finished (the jobs by status, and how many needed a second attempt);
+6. then, on 3 processes without faults, smaller loads (``SCALE_SUSTAIN_STEPS`` users, default 3, 6, 12):
+   the p95 of submissions at each, and the highest load that keeps it within the 300 ms goal;
+7. prints requests/s and p50/p95/p99 per endpoint class per phase, the 3-vs-1 scaling ratio and the
    counts; drops the database. Exit 0 when nothing was lost, 1 on any lost or duplicated submission,
    missing audit entry or job left unfinished or failed, 2 when the rig could not run (or no submission
    succeeded, so nothing could be checked).
@@ -65,6 +67,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 PHASE_SECONDS = int(os.environ.get("SCALE_PHASE_SECONDS", "25"))
 USERS = int(os.environ.get("SCALE_USERS", "30"))
+SUSTAIN_STEPS = [int(u) for u in os.environ.get("SCALE_SUSTAIN_STEPS", "3,6,12").split(",") if u.strip()]
 LEASE_SECONDS = int(os.environ.get("SCALE_LEASE_SECONDS", "15"))
 # The surviving consumer looks for dead leases once a minute: the drain waits for that and the retry.
 DRAIN_SECONDS = int(os.environ.get("SCALE_DRAIN_SECONDS", "150"))
@@ -412,16 +415,16 @@ backend app
         self.faults.append(f"pg_terminate_backend: {out.stdout.strip() or out.stderr.strip()} connections")
         log(self.faults[-1])
 
-    def phase(self, n: int) -> dict[str, Any]:
+    def phase(self, n: int, users: int = USERS, faults: bool = False) -> dict[str, Any]:
         self.ensure_apps(n)
         base = self.start_proxy(n)
-        stats_file = self.tmp / f"stats-{n}.json"
+        stats_file = self.tmp / f"stats-{n}-{users}.json"
         stop = threading.Event()
         helpers = [threading.Thread(target=self.job_starter, args=(stop,), daemon=True)]
-        if n == 3:
+        if faults:
             helpers.append(threading.Thread(target=self.inject_faults, args=(stop,), daemon=True))
-        log(f"phase: {n} app process(es), {USERS} users, {PHASE_SECONDS} s")
-        out = open(self.tmp / f"locust-{n}.log", "wb")  # noqa: SIM115
+        log(f"phase: {n} app process(es), {users} users, {PHASE_SECONDS} s")
+        out = open(self.tmp / f"locust-{n}-{users}.log", "wb")  # noqa: SIM115
         locust = subprocess.Popen(
             [
                 PY,
@@ -431,9 +434,9 @@ backend app
                 str(Path(__file__).with_name("locustfile.py")),
                 "--headless",
                 "--users",
-                str(USERS),
+                str(users),
                 "--spawn-rate",
-                str(USERS),
+                str(users),
                 "--run-time",
                 f"{PHASE_SECONDS}s",
                 "--stop-timeout",
@@ -465,8 +468,8 @@ backend app
             for t in helpers:
                 t.join(timeout=30)
         if not stats_file.exists():
-            raise RuntimeError(f"Locust wrote no statistics: see {self.tmp / f'locust-{n}.log'}")
-        return {"processes": n, **json.loads(stats_file.read_text())}
+            raise RuntimeError(f"Locust wrote no statistics: see {self.tmp / f'locust-{n}-{users}.log'}")
+        return {"processes": n, "users": users, **json.loads(stats_file.read_text())}
 
     # --- checks -------------------------------------------------------------------------------------
 
@@ -643,6 +646,34 @@ def report(phases: list[dict[str, Any]], counts: dict[str, Any], faults: list[st
     return 1 if loss else 0
 
 
+def report_sustained(steps: list[dict[str, Any]]) -> None:
+    """p95 of submissions at lower loads on 3 processes: the highest load held within the goal."""
+    print("\nsustained load (3 app processes, no faults; residents think 0.2–1 s between requests):")
+    print(f"  {'users':>6}{'req/s':>8}{'submit p95 ms':>15}{'all p95 ms':>12}{'failed':>8}")
+    best = None
+    for ph in steps:
+        secs = ph["seconds"] or PHASE_SECONDS
+        every = sorted(t for v in ph["times"].values() for t in v)
+        submit = sorted(t for n, v in ph["times"].items() if n.startswith("submit:") for t in v)
+        failed = sum(ph["failures"].values())
+        p95 = percentile(submit, 95)
+        print(
+            f"  {ph['users']:>6}{len(every) / secs:>8.1f}{p95:>15.0f}"
+            f"{percentile(every, 95):>12.0f}{failed:>8}"
+        )
+        if p95 <= 300 and failed == 0:
+            best = ph
+    if best is None:
+        print("  no step kept the p95 of submissions within 300 ms")
+    else:
+        secs = best["seconds"] or PHASE_SECONDS
+        rate = sum(len(v) for v in best["times"].values()) / secs
+        print(
+            f"  highest load within the goal (p95 of submissions ≤ 300 ms): {best['users']} users,"
+            f" {rate:.1f} req/s"
+        )
+
+
 rig_load = ""
 
 
@@ -668,12 +699,15 @@ def main() -> None:
         rig.setup()
         rig.ensure_apps(3)
         rig.start_consumers()
-        phases = [rig.phase(n) for n in (1, 2, 3)]
+        phases = [rig.phase(n, faults=n == 3) for n in (1, 2, 3)]
+        # The highest load the machine sustains: 3 processes, fewer users, no faults.
+        steps = [rig.phase(3, users=u) for u in SUSTAIN_STEPS]
         rig.stop_proxy()
         log(f"draining the queue (up to {DRAIN_SECONDS} s)")
         rig.drain()
         counts = rig.check()
         code = report(phases, counts, rig.faults, rig)
+        report_sustained(steps)
     except Exception as exc:
         print(f"scale rig could not run: {type(exc).__name__}: {exc}", file=sys.stderr)
         os.environ["SCALE_KEEP_TMP"] = "1"
