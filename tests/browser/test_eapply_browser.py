@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from kotodx.eapply import services
+from kotodx.eapply.models import Submission
 from tests.browser.conftest import axe_violations
 from tests.conftest import PASSWORD
 
@@ -104,3 +105,73 @@ def test_build_apply_correct(live_server, personas, page, tmp_path):
     page.get_by_role("button", name="この内容で申請する").click()
     page.wait_for_url("**/done/")
     assert page.locator(".reference-number").inner_text().strip() == reference
+
+
+def test_sign_in_by_openid_connect_prefills_the_form(live_server, personas, page, settings):
+    """A resident signs in at a real OpenID provider on loopback (tests/eapply/oidc_op.py) with the
+    keyboard, the form starts filled in, the resident applies; a declined sign-in leads on without it."""
+    from tests.eapply.oidc_op import OpenIDProvider
+    from tests.eapply.test_oidc import DEFINITION, SIGNIN
+
+    op = OpenIDProvider()
+    settings.KOTODX_OIDC = op.settings()
+    try:
+        procedure = services.procedure_save(
+            procedure=None,
+            actor=None,
+            data={
+                "slug": "sodai",
+                "name": "粗大ごみ収集の申込",
+                "category": "waste",
+                "department": personas.dept_a,
+                "description": "粗大ごみの収集を申し込みます。",
+            },
+        )
+        services.form_save_draft(procedure=procedure, definition=DEFINITION, actor=None)
+        services.form_publish(procedure=procedure, actor=None)
+        page.goto(live_server.url + reverse("eapply:procedure", args=["sodai"]))
+        assert axe_violations(page) == []
+        page.get_by_role("link", name=SIGNIN).focus()
+        page.keyboard.press("Enter")  # → the provider → back to the procedure page
+        page.get_by_text("サインインしました").wait_for()
+        assert page.url == live_server.url + reverse("eapply:procedure", args=["sodai"])
+        assert page.get_by_role("button", name="サインアウトする").is_visible()
+        assert axe_violations(page) == []
+        page.get_by_role("button", name="オンラインで申請する").click()
+        page.wait_for_url("**/applicant/")
+        assert page.locator('[name="applicant_name"]').input_value() == "江東 花子"
+        assert page.get_by_label("氏名（フリガナ）").input_value() == "コウトウ ハナコ"
+        assert page.get_by_label("生年月日").input_value() == "1990年4月1日"
+        assert page.get_by_label("町丁目").input_value() == "東陽四丁目"
+        assert page.get_by_label("番地・建物名・部屋番号").input_value() == "11番28号"
+        assert page.get_by_label("メールアドレス").input_value() == "hanako@example.jp"
+        assert page.get_by_label("配偶者の氏名").input_value() == ""
+        assert page.get_by_text("サインインした情報から入力しました").is_visible()
+        assert axe_violations(page) == []
+        page.locator('[name="applicant_name"]').fill("江東 はなこ")  # pre-filled, still editable
+        page.get_by_role("button", name="次へ進む").click()
+        page.get_by_label("町丁目").select_option("木場一丁目")
+        page.get_by_label("番地・建物名・部屋番号").fill("1-1")
+        page.get_by_role("button", name="次へ進む").click()
+        page.wait_for_url("**/check/")
+        assert page.get_by_text("本人確認済みの申請として受け付けます").is_visible()
+        page.get_by_role("button", name="この内容で申請する").click()
+        page.wait_for_url("**/done/")
+        submission = Submission.objects.get()
+        assert submission.verified_identity["subject"] == "resident-0001"
+        assert submission.answers["applicant_name"] == "江東 はなこ"
+        # Signed out, the resident declines at the provider: a Japanese page, and on without sign-in.
+        page.goto(live_server.url + reverse("eapply:procedure", args=["sodai"]))
+        page.get_by_role("button", name="サインアウトする").click()
+        op.mode = "deny"
+        page.get_by_role("link", name=SIGNIN).click()
+        page.wait_for_url("**/apply/signin/callback/**")
+        assert page.get_by_role("heading", name="サインインできませんでした").is_visible()
+        assert page.get_by_text("サインインは取り消されました").is_visible()
+        assert axe_violations(page) == []
+        page.get_by_role("button", name="サインインせずに申請する").click()
+        page.wait_for_url("**/applicant/")
+        assert page.locator('[name="applicant_name"]').input_value() == ""
+        assert page.console_errors == []  # no CSP violation on the way
+    finally:
+        op.close()

@@ -317,9 +317,7 @@ def signin_callback(request: HttpRequest) -> HttpResponse:
     request.session[oidc.SESSION_KEY] = identity
     services.resident_signin_record(identity=identity)
     claims = identity["claims"]
-    text = "サインインしました。"
-    if procedure is not None:
-        text += "申請を始めると、氏名・住所などが入力された状態で始まります（変更できます）。"
+    text = "サインインしました。"  # the procedure page says what it means for the form
     if claims.get("address") and services.koto_address(claims["address"]) is None:
         text += "住所は江東区内の住所として読み取れなかったため、入力されません。"
     messages.success(request, text)
