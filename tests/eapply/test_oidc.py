@@ -14,6 +14,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from kotodx.core import services as core_services
 from kotodx.core.models import AuditEntry, User
 from kotodx.eapply import oidc, services
 from kotodx.eapply.models import Procedure, Submission
@@ -197,6 +198,10 @@ def test_sign_in_prefills_and_is_recorded(procedure, op, personas, django_captur
     detail = staff.get(reverse("eapply:staff_submission", args=[submission.pk])).content.decode()
     assert "本人確認済み（OIDC）" in detail and "resident-0001" in detail and op.issuer in detail
     assert "変更された項目: 氏名" in detail
+    _token, key = core_services.api_token_create(user=personas.clerk_a, name="robot", actor=personas.clerk_a)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {key}").get(f"/api/eapply/submissions/{submission.pk}").json()
+    assert api["verified"]["issuer"] == op.issuer and api["verified"]["subject"] == "resident-0001"
+    assert api["verified"]["changed"] == ["氏名"]
 
     # Signing out clears the identity; a new application starts empty.
     out = client.post(reverse("eapply:signout"), {"next": "sodai"})
@@ -224,6 +229,9 @@ def test_unsigned_submission_shows_no_verification(procedure, personas, django_c
     staff.force_login(personas.clerk_a)
     detail = staff.get(reverse("eapply:staff_submission", args=[submission.pk])).content.decode()
     assert "本人確認済み（OIDC）" not in detail and "サインインせずに申請" in detail
+    _token, key = core_services.api_token_create(user=personas.clerk_a, name="robot", actor=personas.clerk_a)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {key}").get(f"/api/eapply/submissions/{submission.pk}").json()
+    assert api["verified"] is None
 
 
 def test_address_outside_koto_prefills_the_rest(procedure, op):

@@ -30,9 +30,21 @@ class SubmissionOut(Schema):
     version: int
 
 
+class VerifiedIdentity(Schema):
+    """The resident had signed in by OpenID Connect before starting (eapply.oidc)."""
+
+    method: str
+    issuer: str
+    subject: str
+    provider: str = ""
+    signed_in_at: str = ""
+    changed: list[str] = []  # labels of pre-filled questions the resident answered differently
+
+
 class SubmissionDetail(SubmissionOut):
     answers: dict[str, Any]
     summary: list[dict[str, Any]]
+    verified: VerifiedIdentity | None = None
 
 
 class StatusIn(Schema):
@@ -81,7 +93,23 @@ def submission_list(request: StaffRequest, status: str = "", procedure: str = ""
 def submission_get(request: StaffRequest, submission_id: uuid.UUID) -> dict[str, Any]:
     s = _get(request, submission_id)
     services.submission_viewed(submission=s, actor=request.user, what="APIによる閲覧")
-    return {**_out(s), "answers": s.answers, "summary": formdef.summary(s.version.definition, s.answers)}
+    verified = None
+    if s.verified_identity:
+        v = s.verified_identity
+        verified = {
+            "method": v.get("method", "oidc"),
+            "issuer": v.get("issuer", ""),
+            "subject": v.get("subject", ""),
+            "provider": v.get("provider", ""),
+            "signed_in_at": v.get("signed_in_at", ""),
+            "changed": services.prefill_changed(s),
+        }
+    return {
+        **_out(s),
+        "answers": s.answers,
+        "summary": formdef.summary(s.version.definition, s.answers),
+        "verified": verified,
+    }
 
 
 @router.post(
