@@ -172,6 +172,12 @@ def test_sign_in_by_openid_connect_prefills_the_form(live_server, personas, page
         page.get_by_role("button", name="サインインせずに申請する").click()
         page.wait_for_url("**/applicant/")
         assert page.locator('[name="applicant_name"]').input_value() == ""
+        # Staff see the verification and the changed answer; the page stays axe-clean.
+        _login(page, live_server, "t.clerk_a")
+        page.goto(live_server.url + reverse("eapply:staff_submission", args=[submission.pk]))
+        assert page.get_by_text("本人確認済み（OIDC）").is_visible()
+        assert page.get_by_text("サインインで入力された値から変更された項目: 氏名").is_visible()
+        assert axe_violations(page) == []
         assert page.console_errors == []  # no CSP violation on the way
     finally:
         op.close()
