@@ -50,26 +50,30 @@ kotodxRule({
       if (table.localName === "table" && (role === "presentation" || role === "none")) continue;
       if (!kotodxInTree(table)) continue;
       const { cells } = kotodxTableGrid(table);
-      const data = cells.filter((c) => !c.header);
+      const inRows = (h, c) => c.y < h.y + h.h && c.y + c.h > h.y;
+      const inCols = (h, c) => c.x < h.x + h.w && c.x + c.w > h.x;
+      // what a header cell heads: its column(s), its row(s), or (scope auto) as its position says
+      const heads = (h) => {
+        const scope = h.role === "columnheader" ? "col" : h.role === "rowheader" ? "row" : (h.cell.getAttribute("scope") || "").toLowerCase();
+        if (scope === "col" || scope === "colgroup") return { column: true, row: false };
+        if (scope === "row" || scope === "rowgroup") return { column: false, row: true };
+        const rowAll = cells.filter((c) => inRows(h, c)).every((c) => c.header);
+        const colAll = cells.filter((c) => inCols(h, c)).every((c) => c.header);
+        return { column: rowAll || !colAll, row: colAll || !rowAll };
+      };
       for (const h of cells) {
         if (!h.header || !kotodxInTree(h.cell) || !h.cell.getClientRects().length) continue;
         applicable += 1;
-        const scope = h.role === "columnheader" ? "col" : h.role === "rowheader" ? "row" : (h.cell.getAttribute("scope") || "").toLowerCase();
-        const inRows = (c) => c.y < h.y + h.h && c.y + c.h > h.y;
-        const inCols = (c) => c.x < h.x + h.w && c.x + c.w > h.x;
-        let column = scope === "col" || scope === "colgroup";
-        let row = scope === "row" || scope === "rowgroup";
-        if (!column && !row) {  // auto: a header in a row of headers heads its column, in a column of headers its row
-          const rowAll = cells.filter(inRows).every((c) => c.header);
-          const colAll = cells.filter(inCols).every((c) => c.header);
-          column = rowAll || !colAll;
-          row = colAll || !rowAll;
-        }
+        const { column, row } = heads(h);
         const id = h.cell.id;
-        const assigned = data.some((c) => {
+        // a data cell, or a header cell that heads the other way (the row headers under a column header)
+        const assigned = cells.some((c) => {
+          if (c === h) return false;
           const refs = (c.cell.getAttribute("headers") || "").trim();
           if (refs) return !!id && refs.split(/\s+/).includes(id);
-          return (column && inCols(c) && c.y >= h.y + h.h) || (row && inRows(c) && c.x >= h.x + h.w);
+          const other = c.header ? heads(c) : { column: false, row: false };
+          return (column && inCols(h, c) && c.y >= h.y + h.h && !(c.header && other.column && !other.row))
+            || (row && inRows(h, c) && c.x >= h.x + h.w && !(c.header && other.row && !other.column));
         });
         if (!assigned) nodes.push({ node: h.cell, message: `見出し「${(h.cell.textContent || "").trim().slice(0, 40)}」のデータがありません。` });
       }
