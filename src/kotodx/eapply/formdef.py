@@ -121,8 +121,11 @@ from django.forms.renderers import BaseRenderer
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from kotodx.core.fiscal import WarekiError, format_both, format_western, parse_date
 from kotodx.core.numbers import NumberError, parse_decimal
@@ -265,7 +268,22 @@ def _human_size(n: int | float) -> str:
         return f"{n / 1024 / 1024:.1f}".removesuffix(".0") + "MB"
     if n >= 1024:
         return f"{max(1, round(n / 1024))}KB"
-    return f"{int(n)}バイト"
+    return _("%(n)sバイト") % {"n": int(n)}
+
+
+def _japanese() -> bool:
+    """The page is in Japanese (the default; /en/ pages are English, the form definition stays Japanese)."""
+    return (get_language() or "ja").split("-")[0] == "ja"
+
+
+def _date_text(d: date) -> str:
+    """A date in a validation message: western and 和暦 in Japanese, "1 April 2025" in English."""
+    return format_both(d) if _japanese() else date_format(d, "j F Y")
+
+
+def _data_text(text: str) -> str | SafeString:
+    """Text of the form definition (Japanese) inside translated text: marked lang="ja" when not Japanese."""
+    return text if _japanese() or not text else format_html('<span lang="ja">{}</span>', text)
 
 
 @lru_cache(maxsize=1)
@@ -930,9 +948,9 @@ class _InputField(forms.CharField):
     def __init__(self, *, spec: dict[str, Any], msg_label: str, required_message: str = "", **kwargs: Any):
         self.spec = spec
         self.msg_label = msg_label
-        kwargs.setdefault("error_messages", {})["required"] = (
-            required_message or f"{msg_label}を入力してください。"
-        )
+        kwargs.setdefault("error_messages", {})["required"] = required_message or _(
+            "%(label)sを入力してください。"
+        ) % {"label": msg_label}
         super().__init__(**kwargs)
 
     def clean(self, value: Any) -> Any:
@@ -958,7 +976,8 @@ class TextAnswerField(_InputField):
         spec, label = self.spec, self.msg_label
         if _CONTROL.search(text) or (spec.get("type") == "text" and "\n" in text):
             raise ValidationError(
-                f"{label}に使えない文字（改行や制御文字）が含まれています。", code="control"
+                _("%(label)sに使えない文字（改行や制御文字）が含まれています。") % {"label": label},
+                code="control",
             )
         maxlen, minlen = (
             spec.get("max_length", _DEFAULT_MAX_LENGTH.get(spec["type"], 200)),
@@ -966,15 +985,21 @@ class TextAnswerField(_InputField):
         )
         if len(text) > maxlen:
             raise ValidationError(
-                f"{label}は{maxlen}文字以内で入力してください（いまは{len(text)}文字です）。",
+                _("%(label)sは%(max)s文字以内で入力してください（いまは%(length)s文字です）。")
+                % {"label": label, "max": maxlen, "length": len(text)},
                 code="max_length",
             )
         if minlen and len(text) < minlen:
-            raise ValidationError(f"{label}は{minlen}文字以上で入力してください。", code="min_length")
+            raise ValidationError(
+                _("%(label)sは%(min)s文字以上で入力してください。") % {"label": label, "min": minlen},
+                code="min_length",
+            )
         pattern = spec.get("pattern")
         if pattern and not re.fullmatch(pattern, text):
-            message = spec.get("pattern_message") or "の形式が正しくありません。"
-            if not message.startswith(label):
+            message = spec.get("pattern_message") or ""
+            if not message:
+                message = _("%(label)sの形式が正しくありません。") % {"label": label}
+            elif not message.startswith(label):
                 message = f"{label}{message}" if message.startswith("の") else f"{label}は{message}"
             raise ValidationError(message, code="pattern")
         return text
@@ -987,10 +1012,14 @@ class EmailAnswerField(_InputField):
             validate_email(text)
         except ValidationError:
             raise ValidationError(
-                f"{self.msg_label}の形式が正しくありません。例: koto.hanako@example.jp", code="invalid"
+                _("%(label)sの形式が正しくありません。例: koto.hanako@example.jp")
+                % {"label": self.msg_label},
+                code="invalid",
             ) from None
         if len(text) > 254:
-            raise ValidationError(f"{self.msg_label}は254文字以内で入力してください。", code="max_length")
+            raise ValidationError(
+                _("%(label)sは254文字以内で入力してください。") % {"label": self.msg_label}, code="max_length"
+            )
         return text
 
 
@@ -1020,8 +1049,11 @@ class PhoneAnswerField(_InputField):
         phone = normalise_phone(text)
         if phone is None:
             raise ValidationError(
-                f"{self.msg_label}は市外局番から、数字10桁または11桁で入力してください。"
-                "例: 03-1234-5678、090-1234-5678",
+                _(
+                    "%(label)sは市外局番から、数字10桁または11桁で入力してください。"
+                    "例: 03-1234-5678、090-1234-5678"
+                )
+                % {"label": self.msg_label},
                 code="invalid",
             )
         return phone
@@ -1038,7 +1070,8 @@ class PostalCodeAnswerField(_InputField):
         code = normalise_postal_code(text)
         if code is None:
             raise ValidationError(
-                f"{self.msg_label}は7桁の数字で入力してください。例: 135-8383", code="invalid"
+                _("%(label)sは7桁の数字で入力してください。例: 135-8383") % {"label": self.msg_label},
+                code="invalid",
             )
         return code
 
@@ -1053,22 +1086,27 @@ class NumberAnswerField(_InputField):
         try:
             number = parse_decimal(text)
         except NumberError:
-            raise ValidationError(f"{label}は数字で入力してください。", code="invalid") from None
+            raise ValidationError(
+                _("%(label)sは数字で入力してください。") % {"label": label}, code="invalid"
+            ) from None
         if spec.get("integer") and number != number.to_integral_value():
-            raise ValidationError(f"{label}は整数で入力してください。", code="integer")
+            raise ValidationError(_("%(label)sは整数で入力してください。") % {"label": label}, code="integer")
         lo, hi = spec.get("min"), spec.get("max")
         unit = spec.get("unit", "")
         too_low = lo is not None and number < Decimal(str(lo))
         too_high = hi is not None and number > Decimal(str(hi))
         if too_low or too_high:
+            values = {
+                "label": label,
+                "min": f"{_number_text(lo)}{unit}" if lo is not None else "",
+                "max": f"{_number_text(hi)}{unit}" if hi is not None else "",
+            }
             if lo is not None and hi is not None:
-                message = (
-                    f"{label}は{_number_text(lo)}{unit}から{_number_text(hi)}{unit}までで入力してください。"
-                )
+                message = _("%(label)sは%(min)sから%(max)sまでで入力してください。") % values
             elif lo is not None:
-                message = f"{label}は{_number_text(lo)}{unit}以上の数で入力してください。"
+                message = _("%(label)sは%(min)s以上の数で入力してください。") % values
             else:
-                message = f"{label}は{_number_text(hi)}{unit}以下の数で入力してください。"
+                message = _("%(label)sは%(max)s以下の数で入力してください。") % values
             raise ValidationError(message, code="range")
         return int(number) if number == number.to_integral_value() else number
 
@@ -1079,19 +1117,37 @@ class DateAnswerField(_InputField):
         try:
             value = parse_date(text)
         except WarekiError as exc:
-            raise ValidationError(f"{label}を正しく入力してください。{exc}", code="invalid") from None
+            raise ValidationError(
+                _("%(label)sを正しく入力してください。%(detail)s") % {"label": label, "detail": exc},
+                code="invalid",
+            ) from None
         lo = resolve_date_rule(self.spec["min_date"]) if self.spec.get("min_date") else None
         hi = resolve_date_rule(self.spec["max_date"]) if self.spec.get("max_date") else None
         if (lo and value < lo) or (hi and value > hi):
+            values = {
+                "label": label,
+                "min": _date_text(lo) if lo else "",
+                "max": _date_text(hi) if hi else "",
+            }
             if lo and hi:
-                message = f"{label}は{format_both(lo)}から{format_both(hi)}までの日付を入力してください。"
+                message = _("%(label)sは%(min)sから%(max)sまでの日付を入力してください。") % values
             elif lo:
-                message = f"{label}は{format_both(lo)}以降の日付を入力してください。"
+                message = _("%(label)sは%(min)s以降の日付を入力してください。") % values
             else:
-                assert hi is not None
-                message = f"{label}は{format_both(hi)}以前の日付を入力してください。"
+                message = _("%(label)sは%(max)s以前の日付を入力してください。") % values
             raise ValidationError(message, code="range")
         return value
+
+
+class _DataSelect(forms.Select):
+    """A select of the form definition's choices: on a page not in Japanese each option (Japanese data)
+    carries lang="ja"; the empty 「選んでください」 option is translated."""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        if value not in ("", None) and not _japanese():
+            option["attrs"] = {**option["attrs"], "lang": "ja"}
+        return option
 
 
 class ChoiceAnswerField(forms.ChoiceField):
@@ -1102,10 +1158,15 @@ class ChoiceAnswerField(forms.ChoiceField):
     def validate(self, value: Any) -> None:
         if value in self.empty_values:
             if self.required:
-                raise ValidationError(f"{self.msg_label}を選んでください。", code="required")
+                raise ValidationError(
+                    _("%(label)sを選んでください。") % {"label": self.msg_label}, code="required"
+                )
             return
         if not self.valid_value(value):
-            raise ValidationError(f"{self.msg_label}は選択肢の中から選んでください。", code="invalid_choice")
+            raise ValidationError(
+                _("%(label)sは選択肢の中から選んでください。") % {"label": self.msg_label},
+                code="invalid_choice",
+            )
 
     def clean(self, value: Any) -> Any:
         value = super().clean(value)
@@ -1121,24 +1182,34 @@ class YesNoAnswerField(ChoiceAnswerField):
 class CheckboxesAnswerField(forms.MultipleChoiceField):
     def __init__(self, *, msg_label: str, min_selected: int, max_selected: int, **kwargs: Any):
         self.msg_label, self.min_selected, self.max_selected = msg_label, min_selected, max_selected
-        kwargs.setdefault("error_messages", {})["invalid_list"] = (
-            f"{msg_label}は選択肢の中から選んでください。"
-        )
+        kwargs.setdefault("error_messages", {})["invalid_list"] = _(
+            "%(label)sは選択肢の中から選んでください。"
+        ) % {"label": msg_label}
         super().__init__(**kwargs)
 
     def validate(self, value: Any) -> None:
         label = self.msg_label
         if not value:
             if self.required:
-                raise ValidationError(f"{label}を1つ以上選んでください。", code="required")
+                raise ValidationError(
+                    _("%(label)sを1つ以上選んでください。") % {"label": label}, code="required"
+                )
             return
         for v in value:
             if not self.valid_value(v):
-                raise ValidationError(f"{label}は選択肢の中から選んでください。", code="invalid_choice")
+                raise ValidationError(
+                    _("%(label)sは選択肢の中から選んでください。") % {"label": label}, code="invalid_choice"
+                )
         if len(value) < self.min_selected:
-            raise ValidationError(f"{label}は{self.min_selected}個以上選んでください。", code="min_selected")
+            raise ValidationError(
+                _("%(label)sは%(min)s個以上選んでください。") % {"label": label, "min": self.min_selected},
+                code="min_selected",
+            )
         if len(value) > self.max_selected:
-            raise ValidationError(f"{label}は{self.max_selected}個まで選べます。", code="max_selected")
+            raise ValidationError(
+                _("%(label)sは%(max)s個まで選べます。") % {"label": label, "max": self.max_selected},
+                code="max_selected",
+            )
 
     def clean(self, value: Any) -> Any:
         chosen = set(super().clean(value))
@@ -1149,10 +1220,10 @@ class CheckboxesAnswerField(forms.MultipleChoiceField):
 class AddressWidget(forms.MultiWidget):
     """A select of Koto's 町丁目 and a text box for 番地・建物名, each with its own label."""
 
-    part_labels = ("町丁目", "番地・建物名・部屋番号")
+    part_labels = (gettext_lazy("町丁目"), gettext_lazy("番地・建物名・部屋番号"))
 
     def __init__(self, attrs: dict[str, Any] | None = None):
-        choices = [("", "選んでください"), *((t, t) for t in _towns())]
+        choices = [("", gettext_lazy("選んでください")), *((t, t) for t in _towns())]
         super().__init__([forms.Select(choices=choices), forms.TextInput()], attrs)
 
     def decompress(self, value: Any) -> list[Any]:
@@ -1208,19 +1279,30 @@ class AddressAnswerField(forms.MultiValueField):
         label = self.msg_label
         if not town and not detail:
             if self.required:
-                raise ValidationError(f"{label}の町丁目を選び、番地を入力してください。", code="required")
+                raise ValidationError(
+                    _("%(label)sの町丁目を選び、番地を入力してください。") % {"label": label}, code="required"
+                )
             return None
         if not town:
-            raise ValidationError(f"{label}の町丁目を選んでください。", code="town_required")
+            raise ValidationError(
+                _("%(label)sの町丁目を選んでください。") % {"label": label}, code="town_required"
+            )
         if town not in _towns():
-            raise ValidationError(f"{label}の町丁目は一覧の中から選んでください。", code="invalid_town")
+            raise ValidationError(
+                _("%(label)sの町丁目は一覧の中から選んでください。") % {"label": label}, code="invalid_town"
+            )
         if not detail and self.required:
-            raise ValidationError(f"{label}の番地を入力してください。例: 4-11-28", code="detail_required")
+            raise ValidationError(
+                _("%(label)sの番地を入力してください。例: 4-11-28") % {"label": label}, code="detail_required"
+            )
         if _CONTROL.search(detail) or "\n" in detail:
-            raise ValidationError(f"{label}に使えない文字が含まれています。", code="control")
+            raise ValidationError(
+                _("%(label)sに使えない文字が含まれています。") % {"label": label}, code="control"
+            )
         if len(detail) > 100:
             raise ValidationError(
-                f"{label}の番地・建物名は100文字以内で入力してください。", code="max_length"
+                _("%(label)sの番地・建物名は100文字以内で入力してください。") % {"label": label},
+                code="max_length",
             )
         return {"town": town, "detail": detail}
 
@@ -1265,16 +1347,20 @@ class FileAnswerField(forms.FileField):
             if isinstance(initial, dict) and initial:
                 return initial
             if self.required:
-                raise ValidationError(f"{label}のファイルを選んでください。", code="required")
+                raise ValidationError(
+                    _("%(label)sのファイルを選んでください。") % {"label": label}, code="required"
+                )
             return None
         if not isinstance(data, UploadedFile):
             raise ValidationError(
-                f"{label}のファイルを受け取れませんでした。もう一度選んでください。", code="invalid"
+                _("%(label)sのファイルを受け取れませんでした。もう一度選んでください。") % {"label": label},
+                code="invalid",
             )
         size = data.size or 0
         if size > self.max_bytes:
             raise ValidationError(
-                f"{label}のファイルが大きすぎます（{_human_size(size)}）。{_human_size(self.max_bytes)}以下にしてください。",
+                _("%(label)sのファイルが大きすぎます（%(size)s）。%(max)s以下にしてください。")
+                % {"label": label, "size": _human_size(size), "max": _human_size(self.max_bytes)},
                 code="too_large",
             )
         try:
@@ -1286,23 +1372,28 @@ class FileAnswerField(forms.FileField):
         return NewUpload(data, checked)
 
 
-def _help_text(spec: dict[str, Any]) -> str:
+def _help_text(spec: dict[str, Any]) -> str | SafeString:
     help_text = spec.get("help", "") or ""
     extra = ""
     ftype = spec["type"]
     if ftype == "date" and "例" not in help_text:
-        extra = "例: 2025年4月1日、令和7年4月1日（和暦でも入力できます）"
+        extra = _("例: 2025年4月1日、令和7年4月1日（和暦でも入力できます）")
     elif ftype == "phone" and "例" not in help_text:
-        extra = "例: 03-1234-5678、090-1234-5678"
+        extra = _("例: 03-1234-5678、090-1234-5678")
     elif ftype == "postal_code" and "例" not in help_text:
-        extra = "例: 135-8383"
+        extra = _("例: 135-8383")
     elif ftype == "file":
         kinds = "、".join(KINDS[k].label for k in spec.get("accept", ["pdf", "png", "jpeg"]) if k in KINDS)
-        extra = f"受け付ける形式: {kinds}（{_human_size(spec.get('max_mb', 10) * 1024 * 1024)}まで）"
+        extra = _("受け付ける形式: %(kinds)s（%(max)sまで）") % {
+            "kinds": kinds,
+            "max": _human_size(spec.get("max_mb", 10) * 1024 * 1024),
+        }
     elif ftype == "checkboxes" and spec.get("max_selected", len(spec.get("choices", []))) < len(
         spec.get("choices", [])
     ):
-        extra = f"{spec['max_selected']}個まで選べます。"
+        extra = _("%(max)s個まで選べます。") % {"max": spec["max_selected"]}
+    if not _japanese() and help_text:  # the definition's help is Japanese data; the rest is translated
+        return format_html("{} {}", _data_text(help_text), extra) if extra else _data_text(help_text)
     return f"{help_text} {extra}".strip() if help_text and extra else help_text or extra
 
 
@@ -1347,13 +1438,16 @@ def _make_field(spec: dict[str, Any], msg_label: str) -> forms.Field:
         choices = [(c["value"], c["label"]) for c in spec["choices"]]
         if ftype == "select":
             return ChoiceAnswerField(
-                msg_label=msg_label, choices=[("", "選んでください"), *choices], widget=forms.Select, **common
+                msg_label=msg_label,
+                choices=[("", _("選んでください")), *choices],
+                widget=_DataSelect,
+                **common,
             )
         return ChoiceAnswerField(msg_label=msg_label, choices=choices, widget=forms.RadioSelect, **common)
     if ftype == "yesno":
         return YesNoAnswerField(
             msg_label=msg_label,
-            choices=[("yes", "はい"), ("no", "いいえ")],
+            choices=[("yes", _("はい")), ("no", _("いいえ"))],
             widget=forms.RadioSelect,
             **common,
         )
@@ -1601,6 +1695,10 @@ class PageForm(forms.Form):
             "cond_attrs": _cond_attrs(condition),
             "existing": existing if isinstance(existing, dict) else None,
             "existing_text": _text(spec, existing) if isinstance(existing, dict) else "",
+            "existing_note": _("提出済みのファイル: %(name)s（別のファイルを選ぶと置き換わります）")
+            % {"name": _text(spec, existing)}
+            if isinstance(existing, dict)
+            else "",
         }
 
     def _build(self, spec: dict[str, Any]) -> dict[str, Any] | None:
@@ -1626,7 +1724,11 @@ class PageForm(forms.Form):
         count = self.group_counts[gid]
         items = []
         for i in range(count):
-            legend = f"{spec['label']}（{i + 1}{counter}目）"
+            legend = _("%(label)s（%(number)s%(counter)s目）") % {
+                "label": spec["label"],
+                "number": i + 1,
+                "counter": counter,
+            }
             raw = stored[i] if i < len(stored) and isinstance(stored[i], dict) else {}
             entries = []
             for sub in spec.get("fields", []):
@@ -1647,7 +1749,8 @@ class PageForm(forms.Form):
                 name = f"{gid}__{i}__{sub['id']}"
                 conds = [c for c in (condition, sub_cond) if c]
                 entry = _Entry(sub, group=gid, index=i, conditions=conds)
-                self._add_field(name, sub, f"{legend}の{sub['label']}", entry, raw.get(sub["id"]))
+                sub_label = _("%(item)sの%(label)s") % {"item": legend, "label": sub["label"]}
+                self._add_field(name, sub, sub_label, entry, raw.get(sub["id"]))
                 entries.append(self._field_entry(name, sub, sub_cond))
             items.append(
                 {
@@ -1656,7 +1759,7 @@ class PageForm(forms.Form):
                     "legend": legend,
                     "entries": entries,
                     "remove_value": f"{gid}:{i}",
-                    "remove_label": f"{legend}を削除する",
+                    "remove_label": _("%(item)sを削除する") % {"item": legend},
                 }
             )
         self._group_conditions[gid] = [condition] if condition else []
@@ -1671,7 +1774,7 @@ class PageForm(forms.Form):
             "count_name": f"{gid}__count",
             "can_add": count < spec.get("max_items", 10),
             "can_remove": count > spec.get("min_items", 1),
-            "add_label": f"もう1{counter}追加する",
+            "add_label": _("もう1%(counter)s追加する") % {"counter": counter},
             "cond_attrs": _cond_attrs(condition),
         }
 
@@ -1680,6 +1783,18 @@ class PageForm(forms.Form):
     @property
     def has_groups(self) -> bool:
         return bool(self.group_counts)
+
+    @property
+    def chrome(self) -> dict[str, Any]:
+        """The page's own words in the active language (_page_fields.html loads no template library but
+        kotodx's), and ``ja``: `` lang="ja"`` for elements showing the definition's text (Japanese data)
+        when the page is not in Japanese, else nothing."""
+        return {
+            "next": _("次へ進む"),
+            "required": _("必須"),
+            "clear_file": _("提出済みのファイルを取り消す"),
+            "ja": mark_safe("") if _japanese() else mark_safe(' lang="ja"'),  # noqa: S308 - a constant
+        }
 
     def full_clean(self) -> None:
         if self.group_action is not None:  # 追加 / 削除: show the page again, without errors

@@ -6,13 +6,25 @@ import unicodedata
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from kotodx.eapply.models import Procedure, Submission
 
 
 class StatusCheckForm(forms.Form):
-    reference_number = forms.CharField(label="受付番号", max_length=20, help_text="例: R8-ACDE-FGHJ")
-    email = forms.EmailField(label="申請のときに入力したメールアドレス")
+    reference_number = forms.CharField(
+        label=_("受付番号"),
+        max_length=20,
+        help_text=_("例: R8-ACDE-FGHJ"),
+        error_messages={"required": _("受付番号を入力してください。")},
+    )
+    email = forms.EmailField(
+        label=_("申請のときに入力したメールアドレス"),
+        error_messages={
+            "required": _("メールアドレスを入力してください。"),
+            "invalid": _("メールアドレスの形式が正しくありません。"),
+        },
+    )
 
     def clean_reference_number(self) -> str:
         return unicodedata.normalize("NFKC", self.cleaned_data["reference_number"]).strip().upper()

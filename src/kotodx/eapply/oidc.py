@@ -26,6 +26,9 @@ from authlib.integrations.django_client import OAuth
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from joserfc import errors as jose_errors
 
 log = logging.getLogger(__name__)
@@ -64,7 +67,7 @@ def provider() -> Provider | None:
         issuer=issuer,
         client_id=client_id,
         client_secret=secret,
-        label=str(conf.get("label") or "マイナンバーカード等でサインイン（任意）"),
+        label=str(conf.get("label") or DEFAULT_LABEL),
         scopes=" ".join(scopes),
         token_auth_method=str(conf.get("token_auth_method") or "")
         or ("client_secret_basic" if secret else "none"),
@@ -75,23 +78,38 @@ def provider() -> Provider | None:
 class SignInError(Exception):
     """A sign-in that did not succeed: ``message`` is for the resident, ``reason`` for the audit log."""
 
-    def __init__(self, reason: str, message: str, status: int = 400):
+    def __init__(self, reason: str, message: str | Promise, status: int = 400):
         super().__init__(reason)
         self.reason, self.message, self.status = reason, message, status
 
 
-AGAIN = "サインインせずに申請を続けることもできます。"
-UNREACHABLE = (
-    "サインインの相手先（認証サービス）に接続できませんでした。時間をおいてもう一度お試しください。" + AGAIN
+AGAIN = gettext_lazy("サインインせずに申請を続けることもできます。")
+UNREACHABLE = format_lazy(
+    "{}{}",
+    gettext_lazy(
+        "サインインの相手先（認証サービス）に接続できませんでした。時間をおいてもう一度お試しください。"
+    ),
+    AGAIN,
 )
-DENIED = "サインインは取り消されました（認証サービスで同意されませんでした）。" + AGAIN
-EXPIRED_OR_REPLAYED = (
-    "サインインの手続きの有効期限が切れたか、別の画面で始められたものです。"
-    "もう一度「サインイン」から始めてください。" + AGAIN
+DENIED = format_lazy(
+    "{}{}", gettext_lazy("サインインは取り消されました（認証サービスで同意されませんでした）。"), AGAIN
 )
-UNTRUSTED = (
-    "認証サービスからの応答を確認できなかったため、サインインしませんでした。もう一度お試しください。" + AGAIN
+EXPIRED_OR_REPLAYED = format_lazy(
+    "{}{}",
+    gettext_lazy(
+        "サインインの手続きの有効期限が切れたか、別の画面で始められたものです。"
+        "もう一度「サインイン」から始めてください。"
+    ),
+    AGAIN,
 )
+UNTRUSTED = format_lazy(
+    "{}{}",
+    gettext_lazy(
+        "認証サービスからの応答を確認できなかったため、サインインしませんでした。もう一度お試しください。"
+    ),
+    AGAIN,
+)
+DEFAULT_LABEL = "マイナンバーカード等でサインイン（任意）"
 
 
 def _client(p: Provider) -> Any:
@@ -130,7 +148,7 @@ def begin(request: HttpRequest, *, redirect_uri: str) -> HttpResponse:
     the session by Authlib)."""
     p = provider()
     if p is None:
-        raise SignInError("disabled", "サインインは利用できません。", 404)
+        raise SignInError("disabled", gettext_lazy("サインインは利用できません。"), 404)
     client = _client(p)
     _metadata(client, p)
     try:
@@ -145,7 +163,7 @@ def complete(request: HttpRequest) -> dict[str, Any]:
     session) or raises SignInError. The state is used once, whatever the outcome."""
     p = provider()
     if p is None:
-        raise SignInError("disabled", "サインインは利用できません。", 404)
+        raise SignInError("disabled", gettext_lazy("サインインは利用できません。"), 404)
     client = _client(p)
     error = request.GET.get("error", "")
     if error:

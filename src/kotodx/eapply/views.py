@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,6 +22,7 @@ from kotodx.eapply.forms import StatusCheckForm
 from kotodx.eapply.models import Procedure, Submission
 
 SESSION_KEY = "eapply_submissions"  # submission id → resume key, for this browser
+LANGUAGE_KEY = "eapply_signin_language"  # the page language a sign-in started from
 
 
 def catalog(request: HttpRequest) -> HttpResponse:
@@ -35,7 +37,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
             "procedures": selectors.procedure_search(q, category),
             "q": q,
             "category": category,
-            "categories": Procedure.Category.choices,
+            "categories": Procedure.Category.choices,  # translated by eapply_i18n's label_tr
         },
     )
 
@@ -49,7 +51,12 @@ def procedure_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "procedure": procedure,
             "online": procedure.is_online,
-            "signin_label": provider.label if provider else "",
+            # the default label is translated; one set by KOTODX_OIDC_NAME is shown as it is
+            "signin_label": (
+                _(oidc.DEFAULT_LABEL) if provider and provider.label == oidc.DEFAULT_LABEL else provider.label
+            )
+            if provider
+            else "",
             "resident": oidc.signed_in(request),
         },
     )
@@ -79,7 +86,11 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         response = render(
             request,
             "eapply/limited.html",
-            {"message": "短い時間に多くの申請が始められました。10分ほど待ってから、もう一度お試しください。"},
+            {
+                "message": _(
+                    "短い時間に多くの申請が始められました。10分ほど待ってから、もう一度お試しください。"
+                )
+            },
             status=429,
         )
         response["Retry-After"] = "600"
@@ -227,7 +238,9 @@ def status(request: HttpRequest) -> HttpResponse:
                     .first()
                 )
                 if found is None:
-                    form.add_error(None, "受付番号とメールアドレスの組み合わせに一致する申請はありません。")
+                    form.add_error(
+                        None, _("受付番号とメールアドレスの組み合わせに一致する申請はありません。")
+                    )
     response = render(
         request,
         "eapply/status.html",
@@ -287,14 +300,16 @@ def signin(request: HttpRequest) -> HttpResponse:
             request,
             "eapply/limited.html",
             {
-                "message": "短い時間に何度もサインインが始められました。"
-                "10分ほど待ってから、もう一度お試しください。"
+                "message": _(
+                    "短い時間に何度もサインインが始められました。10分ほど待ってから、もう一度お試しください。"
+                )
             },
             status=429,
         )
         response["Retry-After"] = "600"
         return response
     request.session[oidc.NEXT_KEY] = procedure.slug if procedure is not None else ""
+    request.session[LANGUAGE_KEY] = translation.get_language() or settings.LANGUAGE_CODE
     with translation.override("ja"):  # one redirect URI to register with the provider, in any language
         callback = request.build_absolute_uri(reverse("eapply:signin_callback"))
     try:
@@ -309,6 +324,18 @@ def signin_callback(request: HttpRequest) -> HttpResponse:
     if oidc.provider() is None:
         raise Http404
     procedure = _signin_procedure(request.session.pop(oidc.NEXT_KEY, ""))
+    # The callback URL has no language prefix: answer in the language the resident started in.
+    language = str(request.session.pop(LANGUAGE_KEY, "") or settings.LANGUAGE_CODE)
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        response = _signin_complete(request, procedure)
+    if language != settings.LANGUAGE_CODE:
+        response["Content-Language"] = language
+    return response
+
+
+def _signin_complete(request: HttpRequest, procedure: Procedure | None) -> HttpResponse:
     try:
         identity = oidc.complete(request)
     except oidc.SignInError as exc:
@@ -317,9 +344,9 @@ def signin_callback(request: HttpRequest) -> HttpResponse:
     request.session[oidc.SESSION_KEY] = identity
     services.resident_signin_record(identity=identity)
     claims = identity["claims"]
-    text = "サインインしました。"  # the procedure page says what it means for the form
+    text = _("サインインしました。")  # the procedure page says what it means for the form
     if claims.get("address") and services.koto_address(claims["address"]) is None:
-        text += "住所は江東区内の住所として読み取れなかったため、入力されません。"
+        text += _("住所は江東区内の住所として読み取れなかったため、入力されません。")
     messages.success(request, text)
     return _back(procedure)
 
@@ -329,5 +356,5 @@ def signout(request: HttpRequest) -> HttpResponse:
     identity = request.session.pop(oidc.SESSION_KEY, None)
     if isinstance(identity, dict):
         services.resident_signout_record(identity=identity)
-        messages.success(request, "サインアウトしました。")
+        messages.success(request, _("サインアウトしました。"))
     return _back(_signin_procedure(request.POST.get("next")))
