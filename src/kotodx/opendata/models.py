@@ -9,6 +9,8 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from kotodx.core.models import Department
 
@@ -32,6 +34,14 @@ LICENSES = {
     "ODbL-1.0": ("Open Data Commons Open Database License", "https://opendatacommons.org/licenses/odbl/1-0/"),
 }
 OPEN_LICENSES = set(LICENSES)
+# The names people read on the pages, in the page's language. LICENSES keeps the Japanese names that the
+# CKAN API and DCAT publish whatever the page's language.
+LICENSE_LABELS = {
+    "CC-BY-4.0": _("クリエイティブ・コモンズ 表示 4.0 国際（CC BY 4.0）"),
+    "CC0-1.0": _("CC0 1.0 全世界 パブリック・ドメイン提供"),
+    "PDL-1.0": _("公共データ利用規約（第1.0版）"),
+    "ODbL-1.0": "Open Data Commons Open Database License",
+}
 
 
 class Group(models.Model):
@@ -64,18 +74,18 @@ class Tag(models.Model):
 
 class Dataset(models.Model):
     class State(models.TextChoices):
-        DRAFT = "draft", "下書き（非公開）"
-        ACTIVE = "active", "公開中"
-        DELETED = "deleted", "削除済み"
+        DRAFT = "draft", _("下書き（非公開）")
+        ACTIVE = "active", _("公開中")
+        DELETED = "deleted", _("削除済み")
 
     class Frequency(models.TextChoices):
-        IRREGULAR = "随時", "随時"
-        DAILY = "毎日", "毎日"
-        WEEKLY = "毎週", "毎週"
-        MONTHLY = "毎月", "毎月"
-        QUARTERLY = "四半期", "四半期ごと"
-        YEARLY = "毎年", "毎年"
-        NEVER = "更新なし", "更新なし"
+        IRREGULAR = "随時", _("随時")
+        DAILY = "毎日", _("毎日")
+        WEEKLY = "毎週", _("毎週")
+        MONTHLY = "毎月", _("毎月")
+        QUARTERLY = "四半期", _("四半期ごと")
+        YEARLY = "毎年", _("毎年")
+        NEVER = "更新なし", _("更新なし")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField("URL名（英数字）", max_length=100, unique=True, validators=[NAME_VALIDATOR])
@@ -128,6 +138,19 @@ class Dataset(models.Model):
         return LICENSES.get(self.license_id, ("", ""))[1]
 
     @property
+    def license_label(self) -> str:
+        """The licence's name in the page's language (license_title stays Japanese for CKAN and DCAT)."""
+        return str(LICENSE_LABELS.get(self.license_id, self.license_title))
+
+    @property
+    def license_link(self) -> str:
+        """The licence's page in the page's language where the licensor has one (Creative Commons)."""
+        url = self.license_url
+        if url.endswith("/deed.ja") and (get_language() or "ja") != "ja":
+            url = url[: -len("ja")] + "en"
+        return url
+
+    @property
     def formats(self) -> list[str]:
         return sorted(
             {r.format.upper() for r in self.resources.all() if r.format and r.state == Resource.State.ACTIVE}
@@ -160,12 +183,12 @@ class Resource(models.Model):
         DELETED = "deleted", "削除済み"
 
     class Validation(models.TextChoices):
-        NONE = "", "未検証"
-        PENDING = "pending", "検証中"
-        VALID = "valid", "適合"
-        INVALID = "invalid", "エラーあり"
-        OVERRIDDEN = "overridden", "エラーを承知で公開"
-        ERROR = "error", "検証できませんでした"
+        NONE = "", _("未検証")
+        PENDING = "pending", _("検証中")
+        VALID = "valid", _("適合")
+        INVALID = "invalid", _("エラーあり")
+        OVERRIDDEN = "overridden", _("エラーを承知で公開")
+        ERROR = "error", _("検証できませんでした")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="resources")
@@ -214,12 +237,12 @@ class ResourceVersion(models.Model):
     validated first, and the previous version stays published until a valid one replaces it."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "検証待ち"
-        VALID = "valid", "適合"
-        INVALID = "invalid", "エラーあり"
-        UNREADABLE = "unreadable", "読めないファイル"
-        PUBLISHED = "published", "公開中"
-        RETIRED = "retired", "過去の版"
+        PENDING = "pending", _("検証待ち")
+        VALID = "valid", _("適合")
+        INVALID = "invalid", _("エラーあり")
+        UNREADABLE = "unreadable", _("読めないファイル")
+        PUBLISHED = "published", _("公開中")
+        RETIRED = "retired", _("過去の版")
 
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField("版")

@@ -12,22 +12,26 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from kotodx.core.http import StaffRequest
 from kotodx.opendata import datastore, search, services, validation
 from kotodx.opendata.forms import DatasetForm, OverrideForm, ResourceForm
-from kotodx.opendata.models import Dataset, DownloadCount, Resource, ResourceVersion
+from kotodx.opendata.models import LICENSE_LABELS, Dataset, DownloadCount, Resource, ResourceVersion
 
 PAGE_SIZE = 20
 FACETS = ("organization", "groups", "tags", "res_format", "license_id")
 FACET_TITLES = {
-    "organization": "公開部署",
-    "groups": "分類",
-    "tags": "タグ",
-    "res_format": "形式",
-    "license_id": "ライセンス",
+    "organization": _("公開部署"),
+    "groups": _("分類"),
+    "tags": _("タグ"),
+    "res_format": _("形式"),
+    "license_id": _("ライセンス"),
 }
+# Facet values that are data (department, category and tag names) stay Japanese on the English pages;
+# formats and licence names are not.
+DATA_FACETS = {"organization", "groups", "tags"}
 
 
 def _staff_view(request: HttpRequest) -> bool:
@@ -60,10 +64,12 @@ def catalog(request: HttpRequest) -> HttpResponse:
     except search.SearchQueryError as exc:
         result, error = search.SearchResult(0, []), str(exc)
     titles = search.facet_titles(result.facets)
+    titles.update({("license_id", k): str(v) for k, v in LICENSE_LABELS.items()})
     facets = [
         {
             "field": f,
             "title": FACET_TITLES[f],
+            "data": f in DATA_FACETS,
             "items": [
                 {"value": k, "label": titles.get((f, k), k), "count": n, "selected": k in chosen.get(f, [])}
                 for k, n in result.facets.get(f, {}).items()
