@@ -1117,10 +1117,9 @@ class DateAnswerField(_InputField):
         try:
             value = parse_date(text)
         except WarekiError as exc:
-            raise ValidationError(
-                _("%(label)sを正しく入力してください。%(detail)s") % {"label": label, "detail": exc},
-                code="invalid",
-            ) from None
+            message = _("%(label)sを正しく入力してください。") % {"label": label}
+            # the parser's reason is Japanese; the English message names the formats instead
+            raise ValidationError(f"{message}{exc}" if _japanese() else message, code="invalid") from None
         lo = resolve_date_rule(self.spec["min_date"]) if self.spec.get("min_date") else None
         hi = resolve_date_rule(self.spec["max_date"]) if self.spec.get("max_date") else None
         if (lo and value < lo) or (hi and value > hi):
@@ -1724,11 +1723,8 @@ class PageForm(forms.Form):
         count = self.group_counts[gid]
         items = []
         for i in range(count):
-            legend = _("%(label)s（%(number)s%(counter)s目）") % {
-                "label": spec["label"],
-                "number": i + 1,
-                "counter": counter,
-            }
+            ordinal = f"{i + 1}{counter}目" if _japanese() else str(i + 1)  # 助数詞 only in Japanese
+            legend = _("%(label)s（%(ordinal)s）") % {"label": spec["label"], "ordinal": ordinal}
             raw = stored[i] if i < len(stored) and isinstance(stored[i], dict) else {}
             entries = []
             for sub in spec.get("fields", []):
@@ -1774,7 +1770,7 @@ class PageForm(forms.Form):
             "count_name": f"{gid}__count",
             "can_add": count < spec.get("max_items", 10),
             "can_remove": count > spec.get("min_items", 1),
-            "add_label": _("もう1%(counter)s追加する") % {"counter": counter},
+            "add_label": f"もう1{counter}追加する" if _japanese() else _("もう1つ追加する"),
             "cond_attrs": _cond_attrs(condition),
         }
 

@@ -28,7 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from joserfc import errors as jose_errors
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ UNTRUSTED = format_lazy(
     ),
     AGAIN,
 )
-DEFAULT_LABEL = "マイナンバーカード等でサインイン（任意）"
+DEFAULT_LABEL = gettext_noop("マイナンバーカード等でサインイン（任意）")  # translated on /en/ (views)
 
 
 def _client(p: Provider) -> Any:
