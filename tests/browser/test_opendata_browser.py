@@ -105,3 +105,46 @@ def test_map_and_ogc_pages_pass_axe(live_server, personas, page):
     page.goto(live_server.url + "/map/?layer=facilities")
     page.locator("summary", has_text="施設（5件）").click()  # the table alternative of the map
     assert "施設3" in page.locator("details table").inner_text()
+
+
+def test_english_catalog_dataset_and_resource_pages_pass_axe(live_server, personas, page):
+    """The same catalog under /en/: English pages with the Japanese data marked lang="ja", axe-clean."""
+    from tests.opendata.conftest import make_dataset
+
+    make_dataset(
+        "aed",
+        "AED設置箇所一覧",
+        personas.dept_b,
+        tags=["防災"],
+        url_resources=[("AED", "https://example.jp/aed.csv", "CSV")],
+    )
+    library = make_dataset(
+        "libraries", "図書館一覧", personas.dept_a, tags=["図書館"], notes="区立図書館の一覧"
+    )
+    resource = services.resource_create(dataset=library, name="図書館一覧", actor=None)
+    services.resource_upload(
+        resource=resource,
+        filename="131083_library.csv",
+        data=(KOTO / "koto-library.sjis.csv").read_bytes(),
+        actor=None,
+        run_now=True,
+    )
+    for path in (
+        "/en/opendata/",
+        "/en/opendata/?q=としょかん",
+        "/en/opendata/?tags=防災",
+        "/en/opendata/dataset/aed/",
+        "/en/opendata/dataset/libraries/",
+        f"/en/opendata/dataset/libraries/resource/{resource.pk}/",
+    ):
+        page.goto(live_server.url + path)
+        assert page.locator("html").get_attribute("lang") == "en", path
+        assert page.locator("main").get_attribute("lang") is None, path
+        assert axe_violations(page) == [], path
+    assert page.locator("#point-map").is_visible()
+    assert page.get_by_role("region", name="Map of the rows with a location (12)").is_visible()
+    assert page.get_by_role("columnheader", name="名称", exact=True).get_attribute("lang") == "ja"
+    assert "江東図書館" in page.locator("tbody[lang=ja]").inner_text()
+    assert page.get_by_role("link", name="Download as UTF-8 (with BOM, for Excel)").is_visible()
+    # No script or CSP errors (the background map's tiles cannot load without a network: not counted).
+    assert [e for e in page.console_errors if "net::" not in e] == []  # type: ignore[attr-defined]
