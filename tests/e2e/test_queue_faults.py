@@ -1,6 +1,7 @@
 """A real queue consumer killed with SIGKILL in the middle of a job: the job is not left 実行中. The next
-consumer to start takes it back at once (its holder's process is gone from this machine), runs it again
-from the start, and the result is whole — no page of the scan stored twice (core.lease)."""
+consumer to start takes it back at once (its holder's process is gone from this machine) and runs it
+again; the accessibility scan resumes where it was — the pages checked before the kill are kept, the
+others are checked, none twice (core.lease, a11y resume)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ from kotodx.a11y.models import Scan
 scan = Scan.objects.select_related("job").get(pk={pk})
 job = scan.job
 print(json.dumps({{"pages": list(scan.pages.values_list("position", flat=True)), "scan": scan.status,
+    "ids": list(scan.pages.values_list("id", flat=True)),
     "job": job.status, "attempts": job.attempts, "worker": job.worker, "message": job.message}}))
 """
 
@@ -106,7 +108,8 @@ print(scan.pk)
         assert len(state["pages"]) < PAGES  # killed in the middle of the scan
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-        assert _state(pk, env)["job"] == "running"  # what the dead consumer left behind
+        before = _state(pk, env)
+        assert before["job"] == "running"  # what the dead consumer left behind
 
         second = _consumer(env, log)
         try:
@@ -125,4 +128,5 @@ print(scan.pk)
     assert state["job"] == "succeeded", (state, log.read_text()[-3000:])
     assert state["attempts"] == 2 and state["worker"].endswith(f":{second.pid}")
     assert state["scan"] == "done"
-    assert sorted(state["pages"]) == list(range(1, PAGES + 1))  # each page once, none from the first run
+    assert sorted(state["pages"]) == list(range(1, PAGES + 1))  # each page once
+    assert set(before["ids"]) <= set(state["ids"])  # resumed: what the first run checked was kept

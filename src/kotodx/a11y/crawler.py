@@ -152,9 +152,15 @@ def crawl(
     options: CrawlOptions,
     on_page: Callable[[int, int], None] | None = None,
     notes: list[str] | None = None,
+    resume: dict[str, list[str]] | None = None,
 ) -> Iterator[engine.PageResult]:
     """Yield the result of each page checked, in the order the pages were reached (the start page, the
-    sitemap's pages, then the links found). What the crawl wants to say besides goes into notes."""
+    sitemap's pages, then the links found). What the crawl wants to say besides goes into notes.
+
+    ``resume`` — the pages an interrupted run of the same crawl already checked, with the links each had:
+    they are not opened again (nor yielded) but count towards the page limit, and the crawl goes on from
+    their links, so it reaches the same pages the whole run would have."""
+    resume = resume or {}
     from playwright.sync_api import sync_playwright
 
     if urlsplit(start).scheme not in ("http", "https"):
@@ -175,18 +181,23 @@ def crawl(
         try:
             while queue and done < options.max_pages:
                 url, depth = queue.popleft()
-                if robots is not None and not robots.can_fetch(USER_AGENT, url):
+                if url in resume:
+                    result, links = None, resume[url]
+                elif robots is not None and not robots.can_fetch(USER_AGENT, url):
                     yield engine.PageResult(
                         url=url, error="robots.txt で検査を断られているため検査していません。"
                     )
                     continue
-                if done and options.delay:
-                    time.sleep(options.delay)
-                result, links = _check_one(browser, url, start, options, checked)
+                else:
+                    if done and options.delay:
+                        time.sleep(options.delay)
+                    result, links = _check_one(browser, url, start, options, checked)
+                    result.links = links
                 done += 1
                 if on_page:
                     on_page(done, min(options.max_pages, done + len(queue)))
-                yield result
+                if result is not None:
+                    yield result
                 if depth < options.max_depth:
                     for link in links:
                         if (
@@ -201,10 +212,16 @@ def crawl(
 
 
 def check_pages(
-    urls: list[str], start: str, options: CrawlOptions, on_page: Callable[[int, int], None] | None = None
+    urls: list[str],
+    start: str,
+    options: CrawlOptions,
+    on_page: Callable[[int, int], None] | None = None,
+    resume: dict[str, list[str]] | None = None,
 ) -> Iterator[engine.PageResult]:
     """Check the pages chosen (a sample), in that order, in one browser, following no link; a page that
-    robots.txt refuses is recorded as such."""
+    robots.txt refuses is recorded as such. Pages in ``resume`` (checked by an interrupted run) are
+    skipped."""
+    resume = resume or {}
     from playwright.sync_api import sync_playwright
 
     robots = _robots(start)
@@ -213,6 +230,10 @@ def check_pages(
         browser = engine.launch(pw)
         try:
             for n, url in enumerate(urls, start=1):
+                if url in resume:
+                    if on_page:
+                        on_page(n, len(urls))
+                    continue
                 if robots is not None and not robots.can_fetch(USER_AGENT, url):
                     yield engine.PageResult(
                         url=url, error="robots.txt で検査を断られているため検査していません。"

@@ -63,6 +63,7 @@ class PageResult:
     error: str = ""
     findings: list[Finding] = field(default_factory=list)
     outcomes: dict[str, str] = field(default_factory=dict)  # rule → failed/cantTell/passed/inapplicable
+    links: list[str] = field(default_factory=list)  # same-site pages it links to (kept to resume a crawl)
 
     @property
     def violations(self) -> list[Finding]:

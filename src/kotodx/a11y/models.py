@@ -85,6 +85,9 @@ class ScanPage(models.Model):
     error = models.CharField(max_length=500, blank=True)
     violations = models.PositiveIntegerField(default=0)
     reviews = models.PositiveIntegerField(default=0)
+    links = models.JSONField(
+        default=list, blank=True
+    )  # same-site links found: a resumed crawl goes on from them
 
     class Meta:
         ordering = ["scan", "position"]

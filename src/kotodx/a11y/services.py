@@ -77,6 +77,7 @@ def scan_start(
     return scan
 
 
+@transaction.atomic  # a page with all its findings, or nothing (the consumer may be killed meanwhile)
 def _store(scan: Scan, position: int, result: Any) -> None:
     page = ScanPage.objects.create(
         scan=scan,
@@ -88,6 +89,7 @@ def _store(scan: Scan, position: int, result: Any) -> None:
         error=(result.error or "")[:500],
         violations=len(result.violations),
         reviews=len(result.findings) - len(result.violations),
+        links=result.links,
     )
     ScanFinding.objects.bulk_create(
         ScanFinding(
@@ -121,8 +123,9 @@ def _scan_job(job: Job) -> dict[str, Any]:
     from kotodx.a11y.crawler import CrawlOptions, check_pages, crawl
 
     scan = Scan.objects.get(pk=job.params["scan"])
-    if job.attempts > 1:  # its consumer died (core.lease): the scan starts again from the start URL
-        ScanPage.objects.filter(scan=scan).delete()
+    # Run again after its consumer died (core.lease): the pages already stored are kept and the crawl
+    # resumes from them (their links), so the scan ends as the uninterrupted one would have.
+    resume = {p.url: p.links for p in scan.pages.all()} if job.attempts > 1 else {}
     Scan.objects.filter(pk=scan.pk).update(status=Scan.Status.RUNNING)
     options = CrawlOptions(max_pages=scan.max_pages)
     notes: list[str] = []
@@ -141,7 +144,7 @@ def _scan_job(job: Job) -> dict[str, Any]:
 
         try:
             if scan.sample_method == sampling.ALL:
-                results = crawl(scan.start_url, options, on_page=on_page, notes=notes)
+                results = crawl(scan.start_url, options, on_page=on_page, notes=notes, resume=resume)
             else:
                 sample = sampling.Sample(
                     method=scan.sample_method,
@@ -151,7 +154,7 @@ def _scan_job(job: Job) -> dict[str, Any]:
                 )
                 sampling.choose(sample, scan.start_url, delay=options.delay, notes=notes)
                 pages.put(("sample", sample))
-                results = check_pages(sample.urls, scan.start_url, options, on_page=on_page)
+                results = check_pages(sample.urls, scan.start_url, options, on_page=on_page, resume=resume)
             for result in results:
                 pages.put(("page", (result, totals["n"])))
         except JobCancelled:
@@ -163,7 +166,7 @@ def _scan_job(job: Job) -> dict[str, Any]:
     worker = threading.Thread(target=crawler, daemon=True)
     worker.start()
     try:
-        n = 0
+        n = len(resume)
         while True:
             kind, item = pages.get()
             if kind == "end":
