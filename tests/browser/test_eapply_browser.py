@@ -181,3 +181,119 @@ def test_sign_in_by_openid_connect_prefills_the_form(live_server, personas, page
         assert page.console_errors == []  # no CSP violation on the way
     finally:
         op.close()
+
+
+ENGLISH_DEFINITION = {
+    "title": "入園の申込",
+    "pages": [
+        {
+            "id": "applicant",
+            "title": "申請者について",
+            "description": "保護者の方が入力してください。",
+            "fields": [
+                {"id": "intro", "type": "info", "label": "はじめに", "text": "入力には10分ほどかかります。"},
+                {
+                    "id": "applicant_name",
+                    "type": "text",
+                    "label": "氏名",
+                    "required": True,
+                    "help": "戸籍上の氏名",
+                },
+                {"id": "phone", "type": "phone", "label": "電話番号", "required": True},
+                {
+                    "id": "nursery",
+                    "type": "select",
+                    "label": "希望する園",
+                    "required": True,
+                    "choices": [{"value": "a", "label": "東陽保育園"}, {"value": "b", "label": "木場保育園"}],
+                },
+                {
+                    "id": "time",
+                    "type": "radio",
+                    "label": "利用時間",
+                    "required": True,
+                    "choices": [
+                        {"value": "short", "label": "短時間"},
+                        {"value": "standard", "label": "標準時間"},
+                    ],
+                },
+                {"id": "single", "type": "yesno", "label": "ひとり親世帯", "required": True},
+                {"id": "address", "type": "address", "label": "住所", "required": True},
+                {
+                    "id": "kids",
+                    "type": "group",
+                    "label": "お子さん",
+                    "counter": "人",
+                    "max_items": 3,
+                    "fields": [
+                        {"id": "kid_name", "type": "text", "label": "氏名", "required": True},
+                        {"id": "kid_birth", "type": "date", "label": "生年月日", "required": True},
+                    ],
+                },
+            ],
+        },
+    ],
+}
+
+
+def test_english_resident_pages_are_axe_clean(live_server, personas, page):
+    """The English catalog, a form page with errors and check-your-answers: English words, the form
+    definition's Japanese marked lang="ja", no axe-core violations."""
+    procedure = services.procedure_save(
+        procedure=None,
+        actor=None,
+        data={
+            "slug": "nyuen-en",
+            "name": "入園の申込",
+            "category": "childcare",
+            "department": personas.dept_a,
+            "description": "保育園の入園を申し込みます。",
+        },
+    )
+    services.form_save_draft(procedure=procedure, definition=ENGLISH_DEFINITION, actor=None)
+    services.form_publish(procedure=procedure, actor=None)
+    page.goto(live_server.url + "/en/apply/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", name="Procedures and e-applications").is_visible()
+    assert page.locator('h3[lang="ja"]', has_text="入園の申込").is_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="入園の申込").click()
+    page.wait_for_url("**/en/apply/nyuen-en/")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Apply online").click()
+    page.wait_for_url("**/en/apply/s/**/applicant/")
+    page.get_by_role("button", name="Add another").click()  # two children, renumbered in English
+    assert page.get_by_role("group", name="お子さん 2").is_visible()
+    page.get_by_role("button", name="Continue").click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible() and summary.get_by_role("heading", name="There is a problem").is_visible()
+    assert page.get_by_text("Enter 氏名.").first.is_visible()
+    assert page.get_by_text("Select 希望する園.").first.is_visible()
+    assert page.get_by_text("Select the town block of 住所 and enter the house number.").first.is_visible()
+    assert page.locator('option[lang="ja"]', has_text="東陽保育園").count() == 1
+    assert page.locator('.choices[lang="ja"]').count() == 1  # the radio buttons; yes/no is English
+    assert page.get_by_label("Yes").count() == 1
+    assert axe_violations(page) == []
+    page.get_by_label("氏名").first.fill("江東 花子")
+    page.get_by_label("電話番号").fill("03-1234-5678")
+    page.get_by_label("希望する園").select_option(label="木場保育園")
+    page.get_by_label("標準時間").check()
+    page.get_by_label("No").check()
+    page.get_by_label("Town block (町丁目)").select_option("東陽四丁目")
+    page.get_by_label("Block and house number, building, room").fill("11-28")
+    page.get_by_role("group", name="お子さん 1").get_by_label("氏名").fill("江東 太郎")
+    page.get_by_role("group", name="お子さん 1").get_by_label("生年月日").fill("2023-05-01")
+    page.get_by_role("button", name="Remove お子さん 2").click()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/en/apply/s/**/check/")
+    assert page.get_by_role("heading", name="Check your answers").is_visible()
+    assert page.locator('dd[lang="ja"]', has_text="木場保育園").is_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Send the application").click()
+    page.wait_for_url("**/en/apply/s/**/done/")
+    assert page.get_by_role("heading", name="Application received").is_visible()
+    assert re.fullmatch(
+        r"[A-Z]\d+-[A-Z0-9]{4}-[A-Z0-9]{4}", page.locator(".reference-number").inner_text().strip()
+    )
+    assert axe_violations(page) == []
+    assert page.console_errors == []
