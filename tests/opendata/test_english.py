@@ -84,6 +84,7 @@ def test_catalog_search_facets_and_paging_in_english(catalog, monkeypatch):
     body = get("/en/opendata/?q=保育")
     english_page(body)
     assert "Results for “保育”: " in body
+    assert "<title>Open data: results for “保育” | " in body
     body = get("/en/opendata/?tags=防災")
     assert '<strong><span lang="ja">防災</span> (2)</strong>' in body
     assert "Clear the filters" in body
