@@ -198,3 +198,53 @@ def test_japanese_form_page_unchanged(procedure):
     assert "氏名を入力してください。" in bad and "お子さんの有無を選んでください。" in bad
     assert "メールアドレスの形式が正しくありません。例: koto.hanako@example.jp" in bad
     assert "次へ進む" in bad and ' lang="ja"' not in bad.split("<main", 1)[1]
+
+
+def test_english_sign_in_comes_back_in_english(personas, settings):
+    """The callback URL has no language prefix (one redirect URI): a sign-in started on an English page
+    comes back to the English procedure page, and a declined one gives the English failure page."""
+    from tests.eapply.oidc_op import OpenIDProvider
+    from tests.eapply.test_oidc import DEFINITION
+
+    op = OpenIDProvider()
+    settings.KOTODX_OIDC = op.settings()
+    try:
+        procedure = services.procedure_save(
+            procedure=None,
+            actor=None,
+            data={
+                "slug": "sodai",
+                "name": "粗大ごみ収集の申込",
+                "category": "waste",
+                "department": personas.dept_a,
+                "description": "粗大ごみの収集を申し込みます。",
+            },
+        )
+        services.form_save_draft(procedure=procedure, definition=DEFINITION, actor=None)
+        services.form_publish(procedure=procedure, actor=None)
+        client = Client()
+        detail = body_of(client.get(en("procedure", "sodai")))
+        assert "Sign in with your My Number Card or similar (optional)" in detail
+        assert "Sign in (optional)" in detail and "You can apply without signing in." in detail
+
+        def round_trip():
+            start = client.get(en("signin") + "?next=sodai")
+            assert start.status_code == 302 and start["Location"].startswith(op.issuer + "/authorize?")
+            back = op.authorize(start["Location"])
+            assert back.startswith("http://testserver/apply/signin/callback/?")  # no /en/: one redirect URI
+            return client.get(back.removeprefix("http://testserver"))
+
+        back = round_trip()
+        assert back.status_code == 302 and back["Location"] == en("procedure", "sodai")
+        signed_in = body_of(client.get(back["Location"]))
+        assert "You are signed in." in signed_in and "Sign out" in signed_in
+        client.post(en("signout"), {"next": "sodai"})
+        op.mode = "deny"
+        failed = round_trip()
+        text = failed.content.decode()
+        assert '<html lang="en">' in text and "Sign-in did not succeed" in text
+        assert "Sign-in was cancelled (consent was not given at the sign-in service)." in text
+        assert "You can also go on with the application without signing in." in text
+        assert 'action="/en/apply/sodai/start"' in text and "Apply without signing in" in text
+    finally:
+        op.close()
