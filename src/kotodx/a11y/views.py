@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -93,7 +94,13 @@ def scan_list(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "a11y/scan_list.html",
-        {"form": form, "scans": scans, "trend": trend, "can_run": request.user.has_perm("a11y.run_scan")},
+        {
+            "form": form,
+            "scans": scans,
+            "trend": trend,
+            "charts": _trend_charts(done),
+            "can_run": request.user.has_perm("a11y.run_scan"),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -205,3 +212,51 @@ def public_report(request: HttpRequest) -> HttpResponse:
     """The latest published test report, for everyone."""
     scan = Scan.objects.filter(published_at__isnull=False).order_by("-published_at").first()
     return render(request, "a11y/public_report.html", waic.report(scan) if scan else {"scan": None})
+
+
+def _trend_charts(done: list[Scan]) -> list[Any]:
+    """Across the finished scans of each site (oldest first): the share of pages with violations and the
+    violations per page checked — lines that should go down (the plan's KPI decreases)."""
+    from urllib.parse import urlsplit
+
+    from kotodx.plan.charts import kpi_line_chart
+
+    by_site: dict[str, list[Scan]] = {}
+    for scan in done:
+        by_site.setdefault(urlsplit(scan.start_url).netloc, []).append(scan)
+    charts = []
+    for n, (site, scans) in enumerate(by_site.items()):
+        if len(scans) < 2:
+            continue
+        labels = [f"{s.finished_at:%m/%d}" if s.finished_at else "" for s in scans]
+        share = [
+            Decimal(round(100 * s.pages_with_violations / s.pages_checked, 1)) if s.pages_checked else None
+            for s in scans
+        ]
+        per_page = [
+            Decimal(round(s.violations / s.pages_checked, 2)) if s.pages_checked else None for s in scans
+        ]
+        none = [None] * len(scans)
+        charts.append(
+            {
+                "site": site,
+                "share": kpi_line_chart(
+                    title=f"{site}: 違反のあるページの割合",
+                    unit="%",
+                    labels=labels,
+                    actual=share,
+                    target=none,
+                    chart_id=f"a11y-share-{n}",
+                ),
+                "per_page": kpi_line_chart(
+                    title=f"{site}: 1ページあたりの違反の数",
+                    unit="件",
+                    labels=labels,
+                    actual=per_page,
+                    target=none,
+                    chart_id=f"a11y-perpage-{n}",
+                ),
+                "rows": list(zip(scans, share, per_page, strict=True)),
+            }
+        )
+    return charts

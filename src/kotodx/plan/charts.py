@@ -111,11 +111,12 @@ def kpi_line_chart(
         f'<line x1="{left}" x2="{left + 24}" y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="{ACTUAL}" '
         f'stroke-width="3"/><text x="{left + 30}" y="{legend_y}" font-size="11" fill="#1a1a1a">実績</text>'
     )
-    parts.append(
-        f'<line x1="{left + 80}" x2="{left + 104}" y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="{TARGET}" '
-        f'stroke-width="2" stroke-dasharray="6 4"/><text x="{left + 110}" y="{legend_y}" font-size="11" '
-        f'fill="#1a1a1a">目標</text>'
-    )
+    if any(v is not None for v in target):
+        parts.append(
+            f'<line x1="{left + 80}" x2="{left + 104}" y1="{legend_y - 4}" y2="{legend_y - 4}" '
+            f'stroke="{TARGET}" stroke-width="2" stroke-dasharray="6 4"/><text x="{left + 110}" '
+            f'y="{legend_y}" font-size="11" fill="#1a1a1a">目標</text>'
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308  (every text in it is escaped above)
 
