@@ -3,6 +3,8 @@ scan."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from kotodx.a11y.models import Scan
 from kotodx.core.fiscal import FiscalYear
 from kotodx.plan.metrics import metric
@@ -33,3 +35,32 @@ def pages_with_violations(fy: FiscalYear) -> int | None:
 def pages_checked(fy: FiscalYear) -> int | None:
     scan = _latest(fy)
     return scan.pages_checked if scan else None
+
+
+@metric(
+    "a11y.violations_per_page",
+    label="1ページあたりのアクセシビリティ違反の数（最新の検査）",
+    unit="件",
+    description="年度内の最新の巡回検査で見つかった違反の数を、検査できたページの数で割った値。",
+)
+def violations_per_page(fy: FiscalYear) -> Decimal | None:
+    scan = _latest(fy)
+    if scan is None or not scan.pages_checked:
+        return None
+    return (Decimal(scan.violations) / scan.pages_checked).quantize(Decimal("0.01"))
+
+
+@metric(
+    "a11y.criteria_failed",
+    label="違反のあった達成基準の数（最新の検査）",
+    unit="基準",
+    description="年度内の最新の巡回検査で、違反が1件以上あった WCAG 達成基準の数（要確認は含めない）。",
+)
+def criteria_failed(fy: FiscalYear) -> int | None:
+    from kotodx.a11y.models import ScanFinding
+
+    scan = _latest(fy)
+    if scan is None:
+        return None
+    failed = ScanFinding.objects.filter(page__scan=scan, review=False).values_list("criteria", flat=True)
+    return len({c for criteria in failed for c in criteria})

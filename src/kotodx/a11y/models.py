@@ -85,9 +85,10 @@ class ScanPage(models.Model):
     error = models.CharField(max_length=500, blank=True)
     violations = models.PositiveIntegerField(default=0)
     reviews = models.PositiveIntegerField(default=0)
-    links = models.JSONField(
-        default=list, blank=True
-    )  # same-site links found: a resumed crawl goes on from them
+    # The same-site links found on the page: a crawl resumed after its consumer died goes on from them.
+    links = models.JSONField(default=list, blank=True)
+    # Each rule's outcome on the page (failed / cantTell / passed / inapplicable): the EARL report.
+    outcomes = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["scan", "position"]

@@ -90,6 +90,7 @@ def _store(scan: Scan, position: int, result: Any) -> None:
         violations=len(result.violations),
         reviews=len(result.findings) - len(result.violations),
         links=result.links,
+        outcomes=result.outcomes,
     )
     ScanFinding.objects.bulk_create(
         ScanFinding(
@@ -269,3 +270,36 @@ def scan_publish(*, scan: Scan, publish: bool, actor: User) -> Scan:
         note="試験結果の公開" if publish else "試験結果の公開をやめる",
     )
     return scan
+
+
+def stored_results(scan: Scan) -> list[Any]:
+    """A stored scan as the engine's page results, for the JSON and EARL reports the console also writes."""
+    from kotodx.a11y.engine import Finding, PageResult
+
+    return [
+        PageResult(
+            url=p.url,
+            final_url=p.final_url,
+            status=p.status_code,
+            title=p.title,
+            error=p.error,
+            outcomes=p.outcomes,
+            links=p.links,
+            findings=[
+                Finding(
+                    rule=f.rule,
+                    source=f.source,
+                    criteria=f.criteria,
+                    jis=f.jis,
+                    impact=f.impact,
+                    selector=f.selector,
+                    html=f.html,
+                    message=f.message,
+                    help_url=f.help_url,
+                    review=f.review,
+                )
+                for f in p.findings.all()
+            ],
+        )
+        for p in scan.pages.prefetch_related("findings")
+    ]

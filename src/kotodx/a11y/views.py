@@ -132,8 +132,19 @@ def _by_criterion(scan: Scan) -> list[dict[str, Any]]:
 @permission_required("a11y.view_scan", raise_exception=True)
 def scan_detail(request: StaffRequest, pk: int) -> HttpResponse:
     scan = get_object_or_404(Scan.objects.select_related("job"), pk=pk)
-    if request.GET.get("format") == "csv":
+    fmt = request.GET.get("format")
+    if fmt == "csv":
         return _csv(scan)
+    if fmt in ("json", "earl"):
+        from kotodx.a11y import report
+
+        results = services.stored_results(scan)
+        body = report.as_json(results) if fmt == "json" else report.as_earl(results)
+        ctype = "application/json" if fmt == "json" else "application/ld+json"
+        response = HttpResponse(body, content_type=f"{ctype}; charset=utf-8")
+        suffix = "json" if fmt == "json" else "earl.jsonld"
+        response["Content-Disposition"] = f'attachment; filename="a11y-scan-{scan.pk}.{suffix}"'
+        return response
     pages = scan.pages.prefetch_related("findings")
     return render(
         request,
