@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from kotodx.a11y import crawler
+from tests.a11y.conftest import in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +20,7 @@ def test_every_public_page_passes_our_checker(live_server, transactional_db):
     call_command("loaddemo", stdout=StringIO())
     # 48 procedures in the catalog come before the OGC pages in breadth-first order: room for both.
     options = crawler.CrawlOptions(max_pages=160, max_depth=4, delay=0, timeout_ms=30000)
-    results = list(crawler.crawl(live_server.url + "/", options))
+    results = in_thread(lambda: list(crawler.crawl(live_server.url + "/", options)))
     checked = [r for r in results if not r.error]
     assert len(checked) >= 30, [r.url for r in results]
     sections = {r.url.split("/")[3] for r in checked}

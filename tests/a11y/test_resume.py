@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from kotodx.a11y.crawler import CrawlOptions, check_pages, crawl
+from tests.a11y.conftest import in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -50,13 +51,13 @@ def site() -> Iterator[str]:
 
 def test_a_resumed_crawl_reaches_the_same_pages_without_opening_the_checked_ones_again(site):
     options = CrawlOptions(max_pages=5, delay=0)
-    whole = list(crawl(site + "/p1", options))
+    whole = in_thread(lambda: list(crawl(site + "/p1", options)))
     assert [r.url.rsplit("/", 1)[1] for r in whole] == ["p1", "p2", "p3", "p4", "p5"]
     assert whole[0].links == [site + "/p2", site + "/p3"]
     # Killed after two pages: what was stored is the pages with their links.
     resume = {r.url: r.links for r in whole[:2]}
     _Site.opened.clear()
-    rest = list(crawl(site + "/p1", options, resume=resume))
+    rest = in_thread(lambda: list(crawl(site + "/p1", options, resume=resume)))
     assert [r.url for r in rest] == [r.url for r in whole[2:]]
     assert "/p1" not in _Site.opened and "/p2" not in _Site.opened
 
@@ -64,5 +65,7 @@ def test_a_resumed_crawl_reaches_the_same_pages_without_opening_the_checked_ones
 def test_a_resumed_sample_skips_the_pages_checked(site):
     urls = [f"{site}/p{n}" for n in (4, 1, 6)]
     _Site.opened.clear()
-    rest = list(check_pages(urls, site + "/p1", CrawlOptions(delay=0), resume={urls[0]: []}))
+    rest = in_thread(
+        lambda: list(check_pages(urls, site + "/p1", CrawlOptions(delay=0), resume={urls[0]: []}))
+    )
     assert [r.url for r in rest] == urls[1:] and "/p4" not in _Site.opened

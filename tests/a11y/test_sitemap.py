@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from kotodx.a11y import crawler
+from tests.a11y.conftest import in_thread
 
 PAGE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>{t}</title></head>
 <body><main><h1>{t}</h1><p>{body}</p></main></body></html>"""
@@ -147,11 +148,17 @@ def test_the_crawl_checks_the_sitemap_pages_no_link_reaches(site):
         "sitemap.xml", urlset("{base}/orphan.html", "{base}/private/p.html", "http://example.org/x.html")
     )
     notes = []
-    results = list(crawler.crawl(site.base + "/index.html", crawler.CrawlOptions(max_pages=5), notes=notes))
+    results = in_thread(
+        lambda: list(crawler.crawl(site.base + "/index.html", crawler.CrawlOptions(max_pages=5), notes=notes))
+    )
     assert [r.url.rsplit("/", 1)[1] for r in results] == ["index.html", "orphan.html", "a.html"]
     assert all(not r.error for r in results) and notes == []
     # without the sitemap the orphan is not reached
-    results = list(crawler.crawl(site.base + "/index.html", crawler.CrawlOptions(max_pages=5, sitemap=False)))
+    results = in_thread(
+        lambda: list(
+            crawler.crawl(site.base + "/index.html", crawler.CrawlOptions(max_pages=5, sitemap=False))
+        )
+    )
     assert [r.url.rsplit("/", 1)[1] for r in results] == ["index.html", "a.html"]
 
 
@@ -159,6 +166,8 @@ def test_the_crawl_checks_the_sitemap_pages_no_link_reaches(site):
 def test_a_malformed_sitemap_never_stops_the_crawl(site):
     site.write("sitemap.xml", "<urlset><url><loc>")
     notes = []
-    results = list(crawler.crawl(site.base + "/index.html", crawler.CrawlOptions(max_pages=5), notes=notes))
+    results = in_thread(
+        lambda: list(crawler.crawl(site.base + "/index.html", crawler.CrawlOptions(max_pages=5), notes=notes))
+    )
     assert [r.url.rsplit("/", 1)[1] for r in results] == ["index.html", "a.html"]
     assert len(notes) == 1 and "sitemap" in notes[0]
