@@ -14,7 +14,6 @@ from ninja.errors import HttpError
 from kotodx.core.services import api_token_authenticate
 from kotodx.gis import selectors, spatial
 from kotodx.gis.models import Layer
-from kotodx.gis.services import feature_geojson
 
 router = Router(tags=["gis"])
 
@@ -40,16 +39,6 @@ def _layer(request: HttpRequest, name: str) -> Layer:
     return layer
 
 
-def _collection(hits: list[spatial.Hit]) -> dict[str, Any]:
-    out = []
-    for hit in hits:
-        doc = feature_geojson(hit.feature)
-        if hit.distance_m is not None:
-            doc["properties"] = {**doc["properties"], "distance_m": round(hit.distance_m, 1)}
-        out.append(doc)
-    return {"type": "FeatureCollection", "features": out, "numberReturned": len(out)}
-
-
 def _bad(exc: spatial.SpatialQueryError) -> HttpError:
     return HttpError(400, str(exc))
 
@@ -61,14 +50,14 @@ def within_town(request: HttpRequest, name: str, town: str) -> dict[str, Any]:
         key, area = spatial.town_area(town)
     except spatial.SpatialQueryError as exc:
         raise _bad(exc) from None
-    return {**_collection(spatial.within(layer, area)), "town": key}
+    return {**spatial.as_collection(spatial.within(layer, area)), "town": key}
 
 
 @router.post("/layers/{name}/within-polygon", summary="多角形の中の地物")
 def within_polygon(request: HttpRequest, name: str, body: PolygonIn) -> dict[str, Any]:
     layer = _layer(request, name)
     try:
-        return _collection(spatial.within(layer, spatial.polygon(body.geometry)))
+        return spatial.as_collection(spatial.within(layer, spatial.polygon(body.geometry)))
     except spatial.SpatialQueryError as exc:
         raise _bad(exc) from None
 
@@ -77,7 +66,7 @@ def within_polygon(request: HttpRequest, name: str, body: PolygonIn) -> dict[str
 def within_distance(request: HttpRequest, name: str, lat: float, lon: float, meters: float) -> dict[str, Any]:
     layer = _layer(request, name)
     try:
-        return _collection(spatial.within_distance(layer, spatial.point(lat, lon), meters))
+        return spatial.as_collection(spatial.within_distance(layer, spatial.point(lat, lon), meters))
     except spatial.SpatialQueryError as exc:
         raise _bad(exc) from None
 
@@ -86,6 +75,6 @@ def within_distance(request: HttpRequest, name: str, lat: float, lon: float, met
 def nearest(request: HttpRequest, name: str, lat: float, lon: float, k: int = 5) -> dict[str, Any]:
     layer = _layer(request, name)
     try:
-        return _collection(spatial.nearest(layer, spatial.point(lat, lon), k))
+        return spatial.as_collection(spatial.nearest(layer, spatial.point(lat, lon), k))
     except spatial.SpatialQueryError as exc:
         raise _bad(exc) from None

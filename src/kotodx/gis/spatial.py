@@ -32,6 +32,29 @@ class Hit:
     feature: Feature
     distance_m: float | None = None
 
+    @property
+    def name(self) -> str:
+        props = self.feature.properties or {}
+        return props.get("名称") or props.get("name") or props.get("title") or f"#{self.feature.fid}"
+
+    @property
+    def address(self) -> str:
+        props = self.feature.properties or {}
+        return props.get("住所") or props.get("所在地") or ""
+
+
+def as_collection(hits: list[Hit]) -> dict[str, Any]:
+    """The hits as a GeoJSON FeatureCollection, each with its distance in metres when there is one."""
+    from kotodx.gis.services import feature_geojson
+
+    features = []
+    for hit in hits:
+        doc = feature_geojson(hit.feature)
+        if hit.distance_m is not None:
+            doc["properties"] = {**doc["properties"], "distance_m": round(hit.distance_m, 1)}
+        features.append(doc)
+    return {"type": "FeatureCollection", "features": features, "numberReturned": len(features)}
+
 
 @lru_cache(maxsize=1)
 def town_areas() -> dict[str, BaseGeometry]:

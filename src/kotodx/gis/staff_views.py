@@ -318,13 +318,12 @@ def _polygon_from_text(text: str) -> Any:
 
 
 def _hit_row(hit: spatial.Hit) -> dict[str, Any]:
-    props = hit.feature.properties or {}
     geom = shapely.from_wkb(bytes(hit.feature.geometry))
     p = geom if geom.geom_type == "Point" else geom.representative_point()
     return {
         "fid": hit.feature.fid,
-        "name": props.get("名称") or props.get("name") or props.get("title") or f"#{hit.feature.fid}",
-        "address": props.get("住所") or props.get("所在地") or "",
+        "name": hit.name,
+        "address": hit.address,
         "distance": None if hit.distance_m is None else round(hit.distance_m),
         "lat": round(p.y, 6),
         "lon": round(p.x, 6),
@@ -366,7 +365,7 @@ def spatial_query(request: StaffRequest) -> HttpResponse:
             response["Content-Disposition"] = f'attachment; filename="{layer.name}-query.csv"'
             return response
         if fmt == "geojson":
-            body = _geojson(result["hits"])
+            body = spatial.as_collection(result["hits"])
             response = HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
             response["Content-Disposition"] = f'attachment; filename="{layer.name}-query.geojson"'
             return response
@@ -390,13 +389,3 @@ def spatial_query(request: StaffRequest) -> HttpResponse:
             "download": request.GET.urlencode(),
         },
     )
-
-
-def _geojson(hits: list[spatial.Hit]) -> dict[str, Any]:
-    features = []
-    for hit in hits:
-        doc = services.feature_geojson(hit.feature)
-        if hit.distance_m is not None:
-            doc["properties"] = {**doc["properties"], "distance_m": round(hit.distance_m, 1)}
-        features.append(doc)
-    return {"type": "FeatureCollection", "features": features}

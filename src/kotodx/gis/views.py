@@ -92,10 +92,8 @@ def _nearest(layer: Layer, lon: float, lat: float) -> list[dict[str, Any]]:
     return [
         {
             "distance": round(hit.distance_m or 0),
-            "name": hit.feature.properties.get("名称")
-            or hit.feature.properties.get("name")
-            or f"#{hit.feature.fid}",
-            "address": hit.feature.properties.get("住所", ""),
+            "name": hit.name,
+            "address": hit.address,
             "fid": hit.feature.fid,
         }
         for hit in spatial.nearest(layer, spatial.point(lat, lon), NEAREST)
