@@ -194,6 +194,10 @@ def measure(big_id: str) -> dict[str, object]:
 
     show = f"ds-{N_DATASETS // 2:05d}"
     facet = {"fq": 'tags:"公園"', "facet.field": '["organization","tags","res_format"]', "rows": "20"}
+    five = '["organization","tags","res_format","groups","license_id"]'
+    # The catalog page's own request: Japanese words, a filter and every facet it shows.
+    full = {"q": "豊洲 公園", "fq": "res_format:CSV", "facet.field": five, "rows": "20"}
+    everything = {"facet.field": five, "rows": "20"}  # no q: the facets count the whole catalog
     return {
         "package_search keyword": timed(act("package_search", q="保育園 一覧", rows="20")),
         "  floor: term lookup": timed(
@@ -204,6 +208,8 @@ def measure(big_id: str) -> dict[str, object]:
             )
         ),
         "package_search fq+facets": timed(act("package_search", **facet)),
+        "package_search q+fq+5 facets": timed(act("package_search", **full)),
+        "package_search all+5 facets": timed(act("package_search", **everything)),
         "  floor: tag filter": timed(
             raw(
                 "SELECT d.id FROM opendata_dataset d JOIN opendata_dataset_tags t ON "
