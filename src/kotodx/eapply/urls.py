@@ -7,6 +7,7 @@ app_name = "eapply"
 urlpatterns = [
     path("apply/", views.catalog, name="catalog"),
     path("apply/status/", views.status, name="status"),
+    path("apply/postal/", views.postal_address, name="postal"),
     path("apply/resume/<str:key>/", views.resume, name="resume"),
     path("apply/signin/", views.signin, name="signin"),
     path("apply/signin/callback/", views.signin_callback, name="signin_callback"),

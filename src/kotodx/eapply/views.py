@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -213,6 +213,29 @@ def done(request: HttpRequest, submission_id: Any) -> HttpResponse:
 
 
 STATUS_LIMIT = 10  # look-ups per address per 10 minutes: guessing reference numbers does not scale
+POSTAL_LIMIT = 120  # postal-code look-ups per address per 10 minutes: a family's forms, not a crawl
+
+
+@require_GET
+def postal_address(request: HttpRequest) -> JsonResponse:
+    """The address of ``?code=`` for the 「住所を検索」 button (static/kotodx/js/postal.js): JSON with the
+    parts, what to put in a text or a Koto address question and what to tell the resident
+    (formdef.PostalFill.as_json); ``{"error": …}`` with 400 (not a postal code), 404 (no such code) or
+    429 (too many look-ups), in the page's language."""
+    if ratelimit.exceeded(
+        f"eapply-postal:{ratelimit.client_address(request)}", limit=POSTAL_LIMIT, window=600
+    ):
+        response = JsonResponse(
+            {"error": _("短い時間に多くの検索がありました。10分ほど待つか、住所を入力してください。")},
+            status=429,
+        )
+        response["Retry-After"] = "600"
+        return response
+    try:
+        found = formdef.postal_fill(request.GET.get("code", "")[:40])
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=404 if exc.code == "unknown" else 400)
+    return JsonResponse(found.as_json(), json_dumps_params={"ensure_ascii": False})
 
 
 @never_cache
