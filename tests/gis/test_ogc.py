@@ -74,6 +74,22 @@ def test_bbox_returns_only_intersecting_features(layers):
     assert [f["properties"]["名称"] for f in areas["features"]] == ["区画A"]
 
 
+def test_bbox_pages_count_every_match_and_past_the_end(layers):
+    """The bbox query (its own SQL through the spatial index) pages in fid order and counts all matches,
+    also on a page past the last one."""
+    box_all = "139.78,35.64,139.82,35.68"
+    whole = get("/ogc/collections/facilities/items", bbox=box_all, limit="100").json()
+    assert whole["numberMatched"] == 25 and [f["id"] for f in whole["features"]] == list(range(1, 26))
+    second = get("/ogc/collections/facilities/items", bbox=box_all, limit="10", offset="10").json()
+    assert [f["id"] for f in second["features"]] == list(range(11, 21)) and second["numberMatched"] == 25
+    assert {link["rel"] for link in second["links"]} >= {"next", "prev"}
+    assert second["features"][0]["properties"]["名称"] == "施設10"  # fid 11 is the 11th point, 施設10
+    beyond = get("/ogc/collections/facilities/items", bbox=box_all, limit="10", offset="40").json()
+    assert beyond["features"] == [] and beyond["numberMatched"] == 25 and beyond["numberReturned"] == 0
+    nothing = get("/ogc/collections/facilities/items", bbox="139.70,35.60,139.71,35.61").json()
+    assert nothing["features"] == [] and nothing["numberMatched"] == 0
+
+
 @pytest.mark.parametrize(
     "params",
     [

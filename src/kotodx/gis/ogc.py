@@ -380,40 +380,14 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     bbox = _bbox_in(request.GET.get("bbox"), _crs_param(request, "bbox-crs"))
     flt = _filter(request, layer)
     index_box = _intersection(bbox, flt.bbox if flt else None)
-    qs = selectors.features_in_bbox(layer, index_box)
-    for name in queryable & set(request.GET):
-        qs = qs.filter(**{f"properties__{name}": request.GET[name]})
+    by_property = {name: request.GET[name] for name in queryable & set(request.GET)}
     exact = bbox is not None and layer.geometry_type not in ("Point", "")
-    page: list[tuple[int, bytes | memoryview, str]]
-    if exact or flt is not None:
-        # Candidates from the index, then the exact test: of the bbox (only needed for lines and areas)
-        # and of the filter.
-        area = box(*bbox) if exact else None  # type: ignore[misc]
-        matched = [
-            (fid, wkb, props)
-            for fid, wkb, props in qs.values_list("fid", "geometry", "properties").iterator(chunk_size=2000)
-            if (area is None or shapely.from_wkb(bytes(wkb)).intersects(area))
-            and (flt is None or flt.matches(props, bytes(wkb)))
-        ]
-        number_matched = len(matched)
-        page = [
-            (fid, wkb, json.dumps(props, ensure_ascii=False))
-            for fid, wkb, props in matched[offset : offset + limit]
-        ]
+    if bbox is not None and not exact and flt is None and not by_property:  # the map's query: points in a box
+        page, number_matched = selectors.bbox_page(layer, bbox, offset, limit)
     else:
-        text = qs.annotate(text=Cast("properties", TextField()))
-        if bbox is None and not queryable & set(request.GET):  # the whole layer: its count is known
-            page = list(text.values_list("fid", "geometry", "text")[offset : offset + limit])
-            number_matched = layer.feature_count
-        else:
-            # One statement: the page, with the matches counted by a window over the same rows.
-            rows = list(
-                text.annotate(total=Window(Count("*"))).values_list("fid", "geometry", "text", "total")[
-                    offset : offset + limit
-                ]
-            )
-            page = [(fid, wkb, props) for fid, wkb, props, _ in rows]
-            number_matched = rows[0][3] if rows else qs.count()
+        page, number_matched = _page(
+            layer, index_box, by_property, box(*bbox) if exact else None, flt, offset, limit
+        )  # type: ignore[misc]
     params = {k: v for k, v in request.GET.items() if k not in ("offset", "f")}
     here = request.build_absolute_uri(request.path)
 
@@ -460,6 +434,46 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
         response["Access-Control-Allow-Origin"] = "*"
     response["Content-Crs"] = f"<{crs}>"
     return response
+
+
+def _page(
+    layer: Layer,
+    index_box: tuple[float, float, float, float] | None,
+    by_property: dict[str, str],
+    area: Any,
+    flt: Any,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[int, bytes | memoryview, str]], int]:
+    """A page of the features that match (index box, properties, then the exact area and the filter), as
+    (fid, WKB, properties as JSON text), and the count of all matches."""
+    qs = selectors.features_in_bbox(layer, index_box)
+    for name, value in by_property.items():
+        qs = qs.filter(**{f"properties__{name}": value})
+    if area is not None or flt is not None:
+        # Candidates from the index, then the exact test: of the area (only needed for lines and areas)
+        # and of the filter.
+        matched = [
+            (fid, wkb, props)
+            for fid, wkb, props in qs.values_list("fid", "geometry", "properties").iterator(chunk_size=2000)
+            if (area is None or shapely.from_wkb(bytes(wkb)).intersects(area))
+            and (flt is None or flt.matches(props, bytes(wkb)))
+        ]
+        page = [
+            (fid, wkb, json.dumps(props, ensure_ascii=False))
+            for fid, wkb, props in matched[offset : offset + limit]
+        ]
+        return page, len(matched)
+    text = qs.annotate(text=Cast("properties", TextField()))
+    if index_box is None and not by_property:  # the whole layer: its count is known
+        return list(text.values_list("fid", "geometry", "text")[offset : offset + limit]), layer.feature_count
+    # One statement: the page, with the matches counted by a window over the same rows.
+    rows = list(
+        text.annotate(total=Window(Count("*"))).values_list("fid", "geometry", "text", "total")[
+            offset : offset + limit
+        ]
+    )
+    return [(fid, wkb, props) for fid, wkb, props, _ in rows], rows[0][3] if rows else qs.count()
 
 
 def _geometries_geojson(wkbs: list[bytes], crs: str) -> list[str]:
