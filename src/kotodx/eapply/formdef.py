@@ -596,8 +596,10 @@ class _Checker:
                 place,
                 f"address_field の「{target}」には住所を入れられません（{kinds}の質問にしてください）。",
             )
-        elif info.page != page or info.group != group:
-            where = "同じまとまりの中" if group else "同じページ"
+        elif info.page != page:
+            self.add(place, f"address_field の「{target}」は同じページの質問にしてください。")
+        elif info.group != group:
+            where = "同じまとまりの中" if group else "繰り返しのまとまりの外"
             self.add(place, f"address_field の「{target}」は{where}の質問にしてください。")
 
     def type_file(self, place: str, spec: dict[str, Any], out: dict[str, Any], *_: Any) -> None:
