@@ -162,6 +162,10 @@ def test_button_without_script_chooses_the_koto_town_block(tennyu):
     body = client.post(url, {"zip": "135-0041", "home_1": "1-2", "_postal": "zip"}).content.decode()
     assert '<option value="冬木" selected>冬木</option>' in body and 'value="1-2"' in body
     assert "町丁目に「冬木」を選びました。" in body
+    body = client.post(url, {"zip": "135-0016", "home_0": "冬木", "_postal": "zip"}).content.decode()
+    assert "selected>冬木" not in body  # not 135-0016's: taken back, the resident chooses the 丁目
+    body = client.post(url, {"zip": "135-0016", "home_0": "東陽五丁目", "_postal": "zip"}).content.decode()
+    assert '<option value="東陽五丁目" selected>' in body  # one of 135-0016's: kept
 
 
 def test_button_without_script_with_a_bad_code_shows_the_error(tennyu):

@@ -1988,7 +1988,8 @@ class PageForm(forms.Form):
 
     def _fill_from_postal_code(self, name: str, *, pressed: bool) -> None:
         """Fill the question linked to the postal code ``name`` from Japan Post's data. Pressed: the
-        button was pressed (a text question is replaced, the 町丁目 chosen, a 番地 typed is kept); else
+        button was pressed (a text question is replaced, the 町丁目 chosen or, when the code covers
+        several, a 町丁目 it does not cover taken back; a 番地 typed is kept); else
         the page was sent with the linked required question empty (filled only if it is empty)."""
         target, kind = self.postal_links[name]
         entry = self._entries[name]
@@ -2007,6 +2008,8 @@ class PageForm(forms.Form):
             town, detail = str(data.get(f"{target}_0") or ""), str(data.get(f"{target}_1") or "").strip()
             if found.block and (pressed or not town):
                 data[f"{target}_0"] = found.block
+            elif pressed and found.koto is not None and town not in found.koto.blocks:
+                data[f"{target}_0"] = ""  # chosen before, for another code
             if found.detail and not detail:
                 data[f"{target}_1"] = found.detail
         changed = any(data.get(k) != self.data.get(k) for k in (target, f"{target}_0", f"{target}_1"))
