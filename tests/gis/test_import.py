@@ -6,6 +6,7 @@ import pytest
 
 from kotodx.gis import services
 from kotodx.gis.models import Feature, Layer
+from tests.conftest import client_for
 
 
 def fc(*geoms):
@@ -112,3 +113,30 @@ def test_cli_import_geojson_and_bad_file(personas, tmp_path, capsys):
         call_command("gis", "import", str(bad), "--layer", "aed")
     assert info.value.code == 1 and "緯度と経度が逆" in capsys.readouterr().err
     assert Layer.objects.get(name="aed").feature_count == 1  # the old features stay
+
+
+def test_features_are_stored_near_their_map_neighbours_and_keep_their_fids(personas):
+    """Stored in Z-order (neighbours on the map are neighbours on disk, for bbox reads), fids as given."""
+    from shapely.geometry import Point
+
+    layer = services.layer_create(
+        actor=None,
+        data={"name": "grid", "title": "格子", "department": personas.dept_a, "visibility": "public"},
+    )
+    # a 4 × 4 grid given row by row, west to east
+    items = [
+        (Point(139.80 + x * 0.01, 35.60 + y * 0.01), {"x": x, "y": y}) for y in range(4) for x in range(4)
+    ]
+    services.layer_replace_features(layer=layer, items=items, actor=None)
+    stored = list(Feature.objects.filter(layer=layer).order_by("id"))
+    assert [f.fid for f in sorted(stored, key=lambda f: f.fid)] == list(range(1, 17))
+    assert all(f.properties == items[f.fid - 1][1] for f in stored)  # each fid keeps its own feature
+    # on disk, each 2 × 2 quarter of the grid comes together, south-west first
+    quarters = [
+        {(f.properties["x"] // 2, f.properties["y"] // 2) for f in stored[i : i + 4]} for i in (0, 4, 8, 12)
+    ]
+    assert quarters == [{(0, 0)}, {(1, 0)}, {(0, 1)}, {(1, 1)}]
+    page = (
+        client_for(None).get("/ogc/collections/grid/items", {"bbox": "139.795,35.595,139.835,35.615"}).json()
+    )
+    assert [f["id"] for f in page["features"]] == [1, 2, 3, 4, 5, 6, 7, 8]  # still answered in fid order

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import shapely
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -88,22 +89,23 @@ def layer_replace_features(
 ) -> int:
     """Put these features in place of the layer's current ones (in one transaction)."""
     layer.features.all().delete()
-    Feature.objects.bulk_create(
-        [
-            Feature(
-                layer=layer,
-                fid=i,
-                geometry=shapely.to_wkb(g),
-                minx=g.bounds[0],
-                miny=g.bounds[1],
-                maxx=g.bounds[2],
-                maxy=g.bounds[3],
-                properties=props,
-            )
-            for i, (g, props) in enumerate(items, start=1)
-        ],
-        batch_size=2000,
-    )
+    features = [
+        Feature(
+            layer=layer,
+            fid=i,
+            geometry=shapely.to_wkb(g),
+            minx=g.bounds[0],
+            miny=g.bounds[1],
+            maxx=g.bounds[2],
+            maxy=g.bounds[3],
+            properties=props,
+        )
+        for i, (g, props) in enumerate(items, start=1)
+    ]
+    # Stored in space-filling-curve order (fids stay as given): neighbours on the map are neighbours on
+    # disk, so a bbox query reads a few pages instead of one per feature (PostGIS's advice to CLUSTER on
+    # the spatial index, without locking the table).
+    Feature.objects.bulk_create(_in_z_order(features), batch_size=2000)
     if len(items) >= 1000:
         # Fresh statistics, so the planner reads a bbox query from the spatial index rather than walking
         # the layer in fid order (on SQLite that is the difference between 1 and 10 ms per page).
@@ -123,6 +125,24 @@ def layer_replace_features(
         note=note or "地物の取り込み",
     )
     return len(items)
+
+
+def _in_z_order(features: list[Feature]) -> list[Feature]:
+    """The features sorted by the Z-order (Morton) key of their box centres over the layer's extent."""
+    if len(features) < 2:
+        return features
+    cx = np.array([(f.minx + f.maxx) / 2 for f in features])
+    cy = np.array([(f.miny + f.maxy) / 2 for f in features])
+
+    def cells(v: np.ndarray) -> np.ndarray:  # 16-bit cell numbers, bits spread to the even places
+        span = float(v.max() - v.min()) or 1.0
+        c = ((v - v.min()) / span * 65535).astype(np.uint64)
+        for shift, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
+            c = (c | (c << np.uint64(shift))) & np.uint64(mask)
+        return c
+
+    key = cells(cx) | (cells(cy) << np.uint64(1))
+    return [features[i] for i in np.argsort(key, kind="stable")]
 
 
 @transaction.atomic
