@@ -8,6 +8,7 @@ it reads DATABASE_URL / KOTODX_DATA_DIR like the platform does. Prints one JSON 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -196,8 +197,10 @@ def measure(big_id: str) -> dict[str, object]:
     facet = {"fq": 'tags:"公園"', "facet.field": '["organization","tags","res_format"]', "rows": "20"}
     five = '["organization","tags","res_format","groups","license_id"]'
     # The catalog page's own request: Japanese words, a filter and every facet it shows.
-    full = {"q": "豊洲 公園", "fq": "res_format:CSV", "facet.field": five, "rows": "20"}
+    full = {"fq": "res_format:CSV", "facet.field": five, "rows": "20"}
     everything = {"facet.field": five, "rows": "20"}  # no q: the facets count the whole catalog
+    qs = itertools.cycle([f"{town} {word}" for town in TOWNS for word in WORDS])  # 390 different
+    starts = itertools.cycle(range(20, N_DATASETS, 20))
     return {
         "package_search keyword": timed(act("package_search", q="保育園 一覧", rows="20")),
         "  floor: term lookup": timed(
@@ -208,8 +211,13 @@ def measure(big_id: str) -> dict[str, object]:
             )
         ),
         "package_search fq+facets": timed(act("package_search", **facet)),
-        "package_search q+fq+5 facets": timed(act("package_search", **full)),
+        "package_search q+fq+5 facets": timed(act("package_search", **full, q="豊洲 公園")),
         "package_search all+5 facets": timed(act("package_search", **everything)),
+        # Each call a search not made before, so none is answered from a cache of results.
+        "package_search q+fq+5 facets, new q": timed(lambda: act("package_search", **full, q=next(qs))()),
+        "package_search all+5 facets, new page": timed(
+            lambda: act("package_search", **everything, start=str(next(starts)))()
+        ),
         "  floor: tag filter": timed(
             raw(
                 "SELECT d.id FROM opendata_dataset d JOIN opendata_dataset_tags t ON "

@@ -293,3 +293,15 @@ class DownloadCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource} {self.month:%Y-%m}: {self.count}"
+
+
+class CatalogVersion(models.Model):
+    """One row whose value changes with every write of what a search reads (datasets, resources, tags,
+    categories, their links, the search index, departments). Database triggers change it (see
+    opendata.generation), so cached search results of every process know when they are stale."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    value = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -6,18 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import CharField, Count, Func, Max, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from kotodx.core import textsearch
+from kotodx.opendata import generation
 from kotodx.opendata.models import Dataset, Resource, SearchTerm
 
 WEIGHTS = {"title": 10, "tag": 5, "resource": 3, "organization": 2, "notes": 1}
-FACET_MATERIALIZE = 3000  # up to this many matches, facets count over a plain list of ids
+FACET_MATERIALIZE = 3000  # up to this many matches, their ids are named in the queries; beyond, a subquery
+CACHE_SIZE = 256  # results kept per process (settings.OPENDATA_SEARCH_CACHE_SIZE; 0: none)
 FACET_FIELDS = ("organization", "tags", "res_format", "groups", "license_id")
 SORTS = {
     "score desc, metadata_modified desc": None,
@@ -171,6 +180,27 @@ class SearchResult:
     sort: str = ""
 
 
+class _Unindexed(Func):
+    """A column as it is, except that SQLite may not read it through an index (``+state = 'active'``).
+
+    Nothing runs ANALYZE on the embedded database, and without statistics SQLite takes the index of
+    ``state`` for selective: it would read every active dataset before looking at the ids a q found or
+    the tag an fq names, and sort them all for a page. Unindexed, it starts from the selective condition,
+    or walks the metadata_modified index for the newest page. PostgreSQL plans from its statistics."""
+
+    arity = 1
+    template = "%(expressions)s"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra)
+
+
+def _state_filter(path: str, include_drafts: bool) -> Any:
+    state = _Unindexed(f"{path}state")
+    return ~Exact(state, Dataset.State.DELETED) if include_drafts else Exact(state, Dataset.State.ACTIVE)
+
+
 def search(
     *,
     q: str = "",
@@ -184,125 +214,251 @@ def search(
     include_drafts: bool = False,
     base: QuerySet[Dataset] | None = None,
 ) -> SearchResult:
-    qs = base if base is not None else Dataset.objects.all()
-    qs = qs.exclude(state=Dataset.State.DELETED) if include_drafts else qs.filter(state=Dataset.State.ACTIVE)
+    qs = (base if base is not None else Dataset.objects.all()).filter(_state_filter("", include_drafts))
     if fq.strip():
-        qs = qs.filter(parse_fq(fq)).distinct()
+        qs = qs.filter(parse_fq(fq))
     sort = (sort or "score desc, metadata_modified desc").strip()
     normalized_sort = re.sub(r"\s+", " ", sort.lower())
     if normalized_sort not in SORTS:
         raise SearchQueryError(f"並べ替え「{sort}」には対応していません（例: metadata_modified desc）。")
+    fields = list(dict.fromkeys(facet_fields))
+    for f in fields:
+        if f not in FACET_FIELDS:
+            raise SearchQueryError(f"facet.field の「{f}」には対応していません。")
     text = q.strip()
+    words = textsearch.query_words(text) if text and text != "*:*" else None
+    if words == []:
+        return SearchResult(0, [], {f: {} for f in fields}, sort)
+    key = None
+    if base is None and getattr(settings, "OPENDATA_SEARCH_CACHE_SIZE", CACHE_SIZE) > 0:
+        version = generation.current(qs.db)
+        if version is not None:
+            request = (text, fq, rows, start, normalized_sort, tuple(fields), facet_limit, facet_mincount)
+            key = (version, *request, include_drafts)
+            hit = _cache.get(key)
+            if hit is not None:
+                count, page_ids, facets = hit
+                return SearchResult(count, _load(page_ids), {f: dict(v) for f, v in facets.items()}, sort)
+    count, page_ids, facets = _run(
+        qs,
+        words,
+        SORTS[normalized_sort],
+        start,
+        rows,
+        fields,
+        facet_limit,
+        facet_mincount,
+        include_drafts,
+        plain=base is None and not fq.strip(),
+    )
+    if key is not None:
+        _cache.put(key, (count, page_ids, {f: dict(v) for f, v in facets.items()}))
+    return SearchResult(count, _load(page_ids), facets, sort)
+
+
+def _run(
+    qs: QuerySet[Dataset],
+    words: list[set[str]] | None,
+    order: tuple[str, ...] | None,
+    start: int,
+    rows: int,
+    fields: list[str],
+    limit: int,
+    mincount: int,
+    include_drafts: bool,
+    *,
+    plain: bool,
+) -> tuple[int, list[Any], dict[str, dict[str, int]]]:
+    """The count, the page's ids and the facets. Ids stay as the database gives them (hex text on
+    SQLite) until the page's few are turned into UUIDs: thousands of conversions were most of the time."""
+    distinct = not plain  # the joins of an fq (or of a base queryset) can repeat a dataset
     scores: dict[Any, int] | None = None
-    if text and text != "*:*":
-        words = textsearch.query_words(text)
-        if not words:
-            return SearchResult(0, [], _facets(qs.none(), facet_fields, facet_limit, facet_mincount), sort)
-        scores = _score(words)
-        qs = qs.filter(pk__in=list(scores))
-    order = SORTS[normalized_sort]
+    if words is not None:
+        scores = _score(words, qs.db)
+        if not scores:
+            return 0, [], {f: {} for f in fields}
+        qs = qs.filter(_matching(words, scores))
+        plain = False
+    match: list[Any] | None  # the matching ids when there are few enough to name in a query
     if scores is not None and order is None:
         # Ranked by score: one query for the candidates' dates gives the count and the order.
-        candidates = list(qs.values_list("pk", "metadata_modified"))
+        candidates = _rows(_distinct(qs.order_by().values_list("pk", "metadata_modified"), distinct))
+        candidates.sort(key=lambda r: r[0])  # ties of score and date in id order, on every database
+        candidates.sort(key=lambda r: (scores[r[0]], r[1]), reverse=True)
         count = len(candidates)
-        ranked = sorted(candidates, key=lambda r: (-scores[r[0]], -r[1].timestamp()))
-        page_ids = [pk for pk, _ in ranked[start : start + rows]]
-        by_id = {d.pk: d for d in _with_related(Dataset.objects.filter(pk__in=page_ids))}
-        page = [by_id[pk] for pk in page_ids]
+        page = [r[0] for r in candidates[start : start + rows]]
+        match = [r[0] for r in candidates] if count <= FACET_MATERIALIZE else None
     else:
-        count = qs.count()
-        page = list(
-            _with_related(qs.order_by(*(order or ("-metadata_modified", "id"))))[start : start + rows]
-        )
-    return SearchResult(count, page, _facets(qs, facet_fields, facet_limit, facet_mincount), sort)
+        ids = [
+            r[0] for r in _rows(_distinct(qs.order_by().values_list("pk"), distinct)[: FACET_MATERIALIZE + 1])
+        ]
+        if len(ids) <= FACET_MATERIALIZE:
+            count, match = len(ids), ids
+        else:
+            count, match = (qs.values("pk").distinct().count() if distinct else qs.count()), None
+        ordered = _distinct(qs.order_by(*(order or ("-metadata_modified", "id"))).values_list("pk"), distinct)
+        page = [r[0] for r in _rows(ordered[start : start + rows])] if rows and count > start else []
+    if not fields:
+        facets: dict[str, dict[str, int]] = {}
+    elif match == []:
+        facets = {f: {} for f in fields}
+    else:
+        facets = _facets(qs, match, fields, limit, mincount, include_drafts, plain=plain)
+    to_python = Dataset._meta.pk.to_python
+    return count, [to_python(pk) for pk in page], facets
 
 
-def _score(words: list[set[str]]) -> dict[Any, int]:
+def _distinct(qs: QuerySet[Any], distinct: bool) -> QuerySet[Any]:
+    return qs.distinct() if distinct else qs
+
+
+def _rows(qs: QuerySet[Any]) -> list[Any]:
+    """The rows of a values_list() as the database driver gives them (no UUID or datetime objects)."""
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _ids(ids: list[Any]) -> RawSQL:
+    """``IN (%s, …)`` of ids already in the database's form (no conversion of each by the ORM)."""
+    return RawSQL(", ".join(["%s"] * len(ids)), ids)  # noqa: S611 - placeholders only
+
+
+def _score(words: list[set[str]], using: str) -> dict[Any, int]:
     scores: dict[Any, int] | None = None
     for alternatives in words:
-        hits = dict(
-            SearchTerm.objects.filter(term__in=list(alternatives))
+        lookup = (
+            SearchTerm.objects.using(using)
+            .filter(term__in=sorted(alternatives))
             .values("dataset_id")
             .annotate(w=Max("weight"))
             .values_list("dataset_id", "w")
+            .order_by()
         )
+        hits = dict(_rows(lookup))
         scores = hits if scores is None else {pk: s + hits[pk] for pk, s in scores.items() if pk in hits}
         if not scores:
             return {}
     return scores or {}
 
 
+def _matching(words: list[set[str]], scores: dict[Any, int]) -> Q:
+    """Datasets with every word: their ids when few, else a subquery per word."""
+    if len(scores) <= FACET_MATERIALIZE:
+        return Q(pk__in=_ids(list(scores)))
+    condition = Q()
+    for alternatives in words:
+        condition &= Q(pk__in=SearchTerm.objects.filter(term__in=sorted(alternatives)).values("dataset_id"))
+    return condition
+
+
 def _with_related(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
     return qs.select_related("department").prefetch_related("tags", "groups", "resources")
 
 
+def _load(page_ids: list[Any]) -> list[Dataset]:
+    if not page_ids:
+        return []
+    by_id = {d.pk: d for d in _with_related(Dataset.objects.filter(pk__in=page_ids))}
+    return [by_id[pk] for pk in page_ids if pk in by_id]
+
+
 def _facets(
-    qs: QuerySet[Dataset], fields: tuple[str, ...] | list[str], limit: int, mincount: int
+    qs: QuerySet[Dataset],
+    match: list[Any] | None,
+    fields: list[str],
+    limit: int,
+    mincount: int,
+    include_drafts: bool,
+    *,
+    plain: bool,
 ) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
-    if not fields:
-        return out
-    for f in fields:
-        if f not in FACET_PATHS:
-            raise SearchQueryError(f"facet.field の「{f}」には対応していません。")
-    ids = list(qs.values_list("pk", flat=True)[: FACET_MATERIALIZE + 1])
-    if len(ids) <= FACET_MATERIALIZE:
-        return _facets_counted(ids, fields, limit, mincount)
-    subquery = qs.values("pk")  # a large match set: let the database join instead of a long IN list
-    for f in fields:
-        path = FACET_PATHS[f]
-        base = Dataset.objects.filter(pk__in=subquery).exclude(**{f"{path}__isnull": True})
-        if f == "res_format":
-            base = base.filter(resources__state=Resource.State.ACTIVE).exclude(resources__format="")
-        rows = (
-            base.values(path)
-            .annotate(n=Count("pk", distinct=True))
-            .filter(n__gte=mincount)
-            .order_by("-n", path)[: limit if limit >= 0 else None]
-        )
-        out[f] = {r[path]: r["n"] for r in rows}
-    return out
+    """Counts of datasets per value, by GROUP BY in the database; the matching datasets given by their
+    ids (up to FACET_MATERIALIZE), by the state alone (the whole catalog), or by a subquery."""
 
+    def where(column: str, path: str) -> Any:
+        if match is not None:
+            return Q(**{f"{column}__in": _ids(match)})
+        if plain:
+            return _state_filter(path, include_drafts)
+        return Q(**{f"{column}__in": qs.order_by().values("pk")})
 
-FACET_PATHS = {
-    "organization": "department__code",
-    "tags": "tags__name",
-    "groups": "groups__name",
-    "license_id": "license_id",
-    "res_format": "resources__format",
-}
-
-
-def _facets_counted(
-    ids: list[Any], fields: tuple[str, ...] | list[str], limit: int, mincount: int
-) -> dict[str, dict[str, int]]:
-    """Facets of a small match set: one plain query per facet, counted here (no joins with DISTINCT)."""
-    pairs: dict[str, Any] = {
-        "organization": lambda: Dataset.objects.filter(pk__in=ids).values_list("pk", "department__code"),
-        "license_id": lambda: Dataset.objects.filter(pk__in=ids).values_list("pk", "license_id"),
-        "tags": lambda: Dataset.tags.through.objects.filter(dataset_id__in=ids).values_list(
-            "dataset_id", "tag__name"
+    through_tags, through_groups = Dataset.tags.through.objects, Dataset.groups.through.objects
+    queries: dict[str, Any] = {
+        "organization": lambda: (
+            Dataset.objects.filter(where("pk", "")).values("department__code").annotate(n=Count("pk"))
         ),
-        "groups": lambda: Dataset.groups.through.objects.filter(dataset_id__in=ids).values_list(
-            "dataset_id", "group__name"
+        "license_id": lambda: (
+            Dataset.objects.filter(where("pk", "")).values("license_id").annotate(n=Count("pk"))
+        ),
+        # (dataset, tag) and (dataset, group) pairs are unique: no DISTINCT needed.
+        "tags": lambda: (
+            through_tags.filter(where("dataset_id", "dataset__"))
+            .values("tag__name")
+            .annotate(n=Count("dataset_id"))
+        ),
+        "groups": lambda: (
+            through_groups.filter(where("dataset_id", "dataset__"))
+            .values("group__name")
+            .annotate(n=Count("dataset_id"))
         ),
         "res_format": lambda: (
-            Resource.objects.filter(dataset_id__in=ids, state=Resource.State.ACTIVE)
+            Resource.objects.filter(where("dataset_id", "dataset__"), state=Resource.State.ACTIVE)
             .exclude(format="")
-            .values_list("dataset_id", "format")
+            .values("format")
+            .annotate(n=Count("dataset_id", distinct=True))
         ),
     }
     out: dict[str, dict[str, int]] = {}
     for f in fields:
-        counts: dict[str, set[Any]] = {}
-        for pk, value in pairs[f]():
-            if value:
-                counts.setdefault(value, set()).add(pk)
-        ranked = sorted(
-            ((v, len(s)) for v, s in counts.items() if len(s) >= mincount), key=lambda t: (-t[1], t[0])
-        )
+        counts = [
+            (value, n) for value, n in _rows(queries[f]().order_by().using(qs.db)) if value and n >= mincount
+        ]
+        ranked = sorted(counts, key=lambda t: (-t[1], t[0]))
         out[f] = dict(ranked[: limit if limit >= 0 else None])
     return out
+
+
+# --- The cache of results -------------------------------------------------------------------------
+
+
+class _ResultCache:
+    """Search results (count, the page's ids, facets) of this process, keyed by the catalog's version
+    (opendata.generation) and the request: a write anywhere changes the version, so a stale result is
+    never read again, in this process or any other. Only ids are kept: the datasets are read afresh."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[Any, ...], tuple[int, list[Any], dict[str, dict[str, int]]]]
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[int, list[Any], dict[str, dict[str, int]]] | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[Any, ...], value: tuple[int, list[Any], dict[str, dict[str, int]]]) -> None:
+        size = getattr(settings, "OPENDATA_SEARCH_CACHE_SIZE", CACHE_SIZE)
+        with self._lock:
+            if self._entries and next(iter(self._entries))[0] != key[0]:
+                self._entries.clear()  # another version: nothing kept can be read again
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_cache = _ResultCache()
 
 
 def facet_titles(facets: dict[str, dict[str, int]]) -> dict[tuple[str, str], str]:
