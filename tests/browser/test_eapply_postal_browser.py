@@ -4,6 +4,7 @@ what happened; wrong codes are explained there; Japanese and English pages pass 
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from kotodx.eapply import services
 from kotodx.eapply.models import Submission
@@ -11,6 +12,12 @@ from tests.browser.conftest import axe_violations
 from tests.eapply.test_postal import DEFINITION
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def japanese():
+    translation.deactivate()  # reverse() below gives the Japanese URLs even after a test left English on
+    yield
 
 
 @pytest.fixture

@@ -1842,7 +1842,7 @@ class PageForm(forms.Form):
                 continue
             kind = "address" if self._entries[name].spec["type"] == "address" else "text"
             self.postal_links[entry["name"]] = (name, kind)
-            target_id = self.auto_id % name if self.auto_id else name
+            target_id = self[name].auto_id
             entry["postal"] = {
                 "kind": kind,
                 "target": f"{target_id}_0" if kind == "address" else target_id,
@@ -1999,7 +1999,7 @@ class PageForm(forms.Form):
             if pressed:
                 self.add_error(name, exc)
             return
-        data = self.data.copy()
+        data: Any = copy.copy(self.data)  # a QueryDict comes back mutable
         if kind == "text":
             current = str(data.get(target) or "").strip()
             if not current.startswith(found.line) and (pressed or not current):
