@@ -23,6 +23,8 @@ from kotodx.opendata.models import Dataset, Group, Resource, Tag
 
 CKAN_VERSION = "2.10.4"
 ROWS_MAX = 1000
+# get_update_frequency_display() without Django rebuilding the choices (translated, hashed) on every call.
+FREQUENCY_LABELS = dict(Dataset.Frequency.choices)
 
 
 class ActionError(Exception):
@@ -129,7 +131,7 @@ def package_dict(d: Dataset, request: HttpRequest) -> dict[str, Any]:
     resources = [r for r in d.resources.all() if r.state == Resource.State.ACTIVE]
     tags = list(d.tags.all())
     extras = [
-        {"key": "更新頻度", "value": d.get_update_frequency_display()},
+        {"key": "更新頻度", "value": str(FREQUENCY_LABELS.get(d.update_frequency, d.update_frequency))},
         {"key": "出典", "value": d.attribution},
     ]
     if d.standard_dataset:

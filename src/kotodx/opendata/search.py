@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import CharField, Count, Func, Max, Q, QuerySet
+from django.db.models import CharField, Count, Func, Max, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -229,83 +229,94 @@ def search(
     words = textsearch.query_words(text) if text and text != "*:*" else None
     if words == []:
         return SearchResult(0, [], {f: {} for f in fields}, sort)
-    key = None
-    if base is None and getattr(settings, "OPENDATA_SEARCH_CACHE_SIZE", CACHE_SIZE) > 0:
-        version = generation.current(qs.db)
-        if version is not None:
-            request = (text, fq, rows, start, normalized_sort, tuple(fields), facet_limit, facet_mincount)
-            key = (version, *request, include_drafts)
-            hit = _cache.get(key)
-            if hit is not None:
-                count, page_ids, facets = hit
-                return SearchResult(count, _load(page_ids), {f: dict(v) for f, v in facets.items()}, sort)
-    count, page_ids, facets = _run(
-        qs,
-        words,
-        SORTS[normalized_sort],
-        start,
-        rows,
-        fields,
-        facet_limit,
-        facet_mincount,
-        include_drafts,
-        plain=base is None and not fq.strip(),
-    )
-    if key is not None:
-        _cache.put(key, (count, page_ids, {f: dict(v) for f, v in facets.items()}))
-    return SearchResult(count, _load(page_ids), facets, sort)
+    cached = base is None and getattr(settings, "OPENDATA_SEARCH_CACHE_SIZE", CACHE_SIZE) > 0
+    version = generation.current(qs.db) if cached else None
+    # The page and the facets are kept apart: paging through a result counts its facets once.
+    common = (version, text, fq, include_drafts)
+    page_key = (*common, "page", normalized_sort, start, rows)
+    facets_key = (*common, "facets", tuple(fields), facet_limit, facet_mincount)
+    page = _cache.get(page_key) if version is not None else None
+    facets = (_cache.get(facets_key) if version is not None else None) if fields else {}
+    if page is None or facets is None:
+        match = _Match(qs, words, include_drafts, plain=base is None and not fq.strip())
+        if page is None:
+            page = match.page(SORTS[normalized_sort], start, rows)
+            if version is not None:
+                _cache.put(page_key, page)
+        if facets is None:
+            facets = match.facets(fields, facet_limit, facet_mincount)
+            if version is not None:
+                _cache.put(facets_key, facets)
+    count, page_ids = page
+    return SearchResult(count, _load(page_ids), {f: dict(v) for f, v in facets.items()}, sort)
 
 
-def _run(
-    qs: QuerySet[Dataset],
-    words: list[set[str]] | None,
-    order: tuple[str, ...] | None,
-    start: int,
-    rows: int,
-    fields: list[str],
-    limit: int,
-    mincount: int,
-    include_drafts: bool,
-    *,
-    plain: bool,
-) -> tuple[int, list[Any], dict[str, dict[str, int]]]:
-    """The count, the page's ids and the facets. Ids stay as the database gives them (hex text on
-    SQLite) until the page's few are turned into UUIDs: thousands of conversions were most of the time."""
-    distinct = not plain  # the joins of an fq (or of a base queryset) can repeat a dataset
-    scores: dict[Any, int] | None = None
-    if words is not None:
-        scores = _score(words, qs.db)
-        if not scores:
-            return 0, [], {f: {} for f in fields}
-        qs = qs.filter(_matching(words, scores))
-        plain = False
-    match: list[Any] | None  # the matching ids when there are few enough to name in a query
-    if scores is not None and order is None:
-        # Ranked by score: one query for the candidates' dates gives the count and the order.
-        candidates = _rows(_distinct(qs.order_by().values_list("pk", "metadata_modified"), distinct))
-        candidates.sort(key=lambda r: r[0])  # ties of score and date in id order, on every database
-        candidates.sort(key=lambda r: (scores[r[0]], r[1]), reverse=True)
-        count = len(candidates)
-        page = [r[0] for r in candidates[start : start + rows]]
-        match = [r[0] for r in candidates] if count <= FACET_MATERIALIZE else None
-    else:
-        ids = [
-            r[0] for r in _rows(_distinct(qs.order_by().values_list("pk"), distinct)[: FACET_MATERIALIZE + 1])
-        ]
-        if len(ids) <= FACET_MATERIALIZE:
-            count, match = len(ids), ids
+_UNKNOWN: Any = object()
+
+
+class _Match:
+    """The datasets a search matches, worked out once per request and only as far as it is asked.
+
+    Ids stay as the database gives them (hex text on SQLite) until the page's few become UUIDs: the
+    conversion of thousands of them, both ways, was most of the time of a search."""
+
+    def __init__(
+        self, qs: QuerySet[Dataset], words: list[set[str]] | None, include_drafts: bool, *, plain: bool
+    ) -> None:
+        self.distinct = not plain  # the joins of an fq (or of a base queryset) can repeat a dataset
+        self.scores: dict[Any, int] | None = None
+        if words is not None:
+            self.scores = _score(words, qs.db)
+            qs = qs.filter(_matching(words, self.scores))
+            plain = False
+        self.qs, self.plain, self.include_drafts = qs, plain, include_drafts
+        self._ids: list[Any] | None = _UNKNOWN
+
+    def ids(self) -> list[Any] | None:
+        """The matching ids when there are few enough (FACET_MATERIALIZE) to name in a query."""
+        if self._ids is _UNKNOWN:
+            if self.scores == {}:
+                self._ids = []
+            else:
+                query = _distinct(self.qs.order_by().values_list("pk"), self.distinct)
+                ids = [r[0] for r in _rows(query[: FACET_MATERIALIZE + 1])]
+                self._ids = ids if len(ids) <= FACET_MATERIALIZE else None
+        return self._ids
+
+    def page(self, order: tuple[str, ...] | None, start: int, rows: int) -> tuple[int, list[Any]]:
+        """The count and the ids of the page, as UUIDs."""
+        to_python = Dataset._meta.pk.to_python
+        if self.scores == {}:
+            return 0, []
+        if self.scores is not None and order is None:
+            # Ranked by score: one query for the candidates' dates gives the count and the order.
+            scores = self.scores
+            query = _distinct(self.qs.order_by().values_list("pk", "metadata_modified"), self.distinct)
+            candidates = _rows(query)
+            candidates.sort(key=lambda r: r[0])  # ties of score and date in id order, on every database
+            candidates.sort(key=lambda r: (scores[r[0]], r[1]), reverse=True)
+            count = len(candidates)
+            self._ids = [r[0] for r in candidates] if count <= FACET_MATERIALIZE else None
+            return count, [to_python(r[0]) for r in candidates[start : start + rows]]
+        ids = self.ids()
+        if ids is not None:
+            count = len(ids)
         else:
-            count, match = (qs.values("pk").distinct().count() if distinct else qs.count()), None
-        ordered = _distinct(qs.order_by(*(order or ("-metadata_modified", "id"))).values_list("pk"), distinct)
-        page = [r[0] for r in _rows(ordered[start : start + rows])] if rows and count > start else []
-    if not fields:
-        facets: dict[str, dict[str, int]] = {}
-    elif match == []:
-        facets = {f: {} for f in fields}
-    else:
-        facets = _facets(qs, match, fields, limit, mincount, include_drafts, plain=plain)
-    to_python = Dataset._meta.pk.to_python
-    return count, [to_python(pk) for pk in page], facets
+            count = self.qs.values("pk").distinct().count() if self.distinct else self.qs.count()
+        if not rows or count <= start:
+            return count, []
+        ordered = self.qs.order_by(*(order or ("-metadata_modified", "id"))).values_list("pk")
+        return count, [
+            to_python(r[0]) for r in _rows(_distinct(ordered, self.distinct)[start : start + rows])
+        ]
+
+    def facets(self, fields: list[str], limit: int, mincount: int) -> dict[str, dict[str, int]]:
+        if not fields:
+            return {}
+        ids = self.ids()
+        if ids == []:
+            return {f: {} for f in fields}
+        return _facets(self.qs, ids, fields, limit, mincount, self.include_drafts, plain=self.plain)
 
 
 def _distinct(qs: QuerySet[Any], distinct: bool) -> QuerySet[Any]:
@@ -348,6 +359,8 @@ def _score(words: list[set[str]], using: str) -> dict[Any, int]:
 
 def _matching(words: list[set[str]], scores: dict[Any, int]) -> Q:
     """Datasets with every word: their ids when few, else a subquery per word."""
+    if not scores:
+        return Q(pk__in=[])
     if len(scores) <= FACET_MATERIALIZE:
         return Q(pk__in=_ids(list(scores)))
     condition = Q()
@@ -357,7 +370,10 @@ def _matching(words: list[set[str]], scores: dict[Any, int]) -> Q:
 
 
 def _with_related(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
-    return qs.select_related("department").prefetch_related("tags", "groups", "resources")
+    # Resources in their order within a dataset, without the join that their default ordering (by the
+    # dataset's own ordering first) would add.
+    resources = Prefetch("resources", queryset=Resource.objects.order_by("position", "created"))
+    return qs.select_related("department").prefetch_related("tags", "groups", resources)
 
 
 def _load(page_ids: list[Any]) -> list[Dataset]:
@@ -427,23 +443,22 @@ def _facets(
 
 
 class _ResultCache:
-    """Search results (count, the page's ids, facets) of this process, keyed by the catalog's version
+    """Search results (count and the page's ids; facets) of this process, keyed by the catalog's version
     (opendata.generation) and the request: a write anywhere changes the version, so a stale result is
     never read again, in this process or any other. Only ids are kept: the datasets are read afresh."""
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[Any, ...], tuple[int, list[Any], dict[str, dict[str, int]]]]
-        self._entries = OrderedDict()
+        self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> tuple[int, list[Any], dict[str, dict[str, int]]] | None:
+    def get(self, key: tuple[Any, ...]) -> Any:
         with self._lock:
             value = self._entries.get(key)
             if value is not None:
                 self._entries.move_to_end(key)
             return value
 
-    def put(self, key: tuple[Any, ...], value: tuple[int, list[Any], dict[str, dict[str, int]]]) -> None:
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
         size = getattr(settings, "OPENDATA_SEARCH_CACHE_SIZE", CACHE_SIZE)
         with self._lock:
             if self._entries and next(iter(self._entries))[0] != key[0]:
