@@ -37,6 +37,16 @@ def _no_start_limit(settings):  # type: ignore[no-untyped-def]
     settings.ASSISTANT_ASK_LIMIT = 10**6
 
 
+@pytest.fixture(autouse=True)
+def _japanese_after_each_test():  # type: ignore[no-untyped-def]
+    """A test that renders an /en/ page leaves English active in its thread: the next test starts in Japanese,
+    as a request does."""
+    yield
+    from django.utils import translation
+
+    translation.activate("ja")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _queue_inline():  # type: ignore[no-untyped-def]
     """Jobs run inline (after commit) in the in-process tests; tests/e2e run a real consumer."""

@@ -382,12 +382,13 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse:
     index_box = _intersection(bbox, flt.bbox if flt else None)
     by_property = {name: request.GET[name] for name in queryable & set(request.GET)}
     exact = bbox is not None and layer.geometry_type not in ("Point", "")
+    page: list[tuple[int, bytes | memoryview, str]]
     if bbox is not None and not exact and flt is None and not by_property:  # the map's query: points in a box
-        page, number_matched = selectors.bbox_page(layer, bbox, offset, limit)
+        rows, number_matched = selectors.bbox_page(layer, bbox, offset, limit)
+        page = list(rows)
     else:
-        page, number_matched = _page(
-            layer, index_box, by_property, box(*bbox) if exact else None, flt, offset, limit
-        )  # type: ignore[misc]
+        area = box(*bbox) if bbox is not None and exact else None
+        page, number_matched = _page(layer, index_box, by_property, area, flt, offset, limit)
     params = {k: v for k, v in request.GET.items() if k not in ("offset", "f")}
     here = request.build_absolute_uri(request.path)
 
