@@ -7,6 +7,7 @@ timeout, a crash) is recorded with the reason and the crawl goes on."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import time
@@ -178,6 +179,7 @@ def crawl(
     checked: set[str] = set()  # elements whose keyboard behaviour was checked on an earlier page
     with sync_playwright() as pw:
         browser = engine.launch(pw)
+        context = _context(browser)
         try:
             while queue and done < options.max_pages:
                 url, depth = queue.popleft()
@@ -191,7 +193,7 @@ def crawl(
                 else:
                     if done and options.delay:
                         time.sleep(options.delay)
-                    result, links = _check_one(browser, url, start, options, checked)
+                    result, links = _check_one(context, url, start, options, checked)
                     result.links = links
                 done += 1
                 if on_page:
@@ -228,6 +230,7 @@ def check_pages(
     checked: set[str] = set()
     with sync_playwright() as pw:
         browser = engine.launch(pw)
+        context = _context(browser)
         try:
             for n, url in enumerate(urls, start=1):
                 if url in resume:
@@ -241,7 +244,7 @@ def check_pages(
                     continue
                 if n > 1 and options.delay:
                     time.sleep(options.delay)
-                result, _ = _check_one(browser, url, start, options, checked)
+                result, _ = _check_one(context, url, start, options, checked)
                 if on_page:
                     on_page(n, len(urls))
                 yield result
@@ -263,13 +266,14 @@ def check_urls(urls: list[str], options: CrawlOptions, concurrency: int = 2) -> 
     def worker() -> None:
         with sync_playwright() as pw:
             browser = engine.launch(pw)
+            context = _context(browser)
             try:
                 while True:
                     with lock:
                         if not queue:
                             return
                         i, url = queue.pop(0)
-                    results[i], _ = _check_one(browser, url, url, options, checked)
+                    results[i], _ = _check_one(context, url, url, options, checked)
             finally:
                 browser.close()
 
@@ -284,10 +288,15 @@ def check_urls(urls: list[str], options: CrawlOptions, concurrency: int = 2) -> 
     ]
 
 
+def _context(browser: Any) -> Any:
+    """One browser context for the pages a worker checks, as a person's browser has (creating one per
+    page cost a quarter of a second each); every page is closed after its check."""
+    return browser.new_context(locale="ja-JP", user_agent=USER_AGENT, ignore_https_errors=False)
+
+
 def _check_one(
-    browser: Any, url: str, start: str, options: CrawlOptions, checked: set[str]
+    context: Any, url: str, start: str, options: CrawlOptions, checked: set[str]
 ) -> tuple[engine.PageResult, list[str]]:
-    context = browser.new_context(locale="ja-JP", user_agent=USER_AGENT, ignore_https_errors=False)
     page = context.new_page()
     try:
         try:
@@ -319,7 +328,9 @@ def _check_one(
             url=url, error=f"検査中にページが応答しなくなりました（{type(exc).__name__}）。"
         ), []
     finally:
-        context.close()
+        for opened in context.pages:  # the page, and any window it opened
+            with contextlib.suppress(Exception):
+                opened.close()
 
 
 def _navigation_error(exc: Exception, timeout_ms: int) -> str:
