@@ -2,8 +2,10 @@
 
 Measures p50/p95 of package_search (keyword, and facets), package_show and datastore_search with a
 filter, each through the real CKAN action view, and the raw database time of the same query as the
-floor. Run by `make bench` once per database (the embedded SQLite, and PostgreSQL when it answers);
-it reads DATABASE_URL / KOTODX_DATA_DIR like the platform does. Prints one JSON line.
+floor. package_search keeps results per catalog version (opendata.search): a request repeated is
+answered from that cache, so the rows "new q" and "new page" ask something not asked before each time.
+Run by `make bench` once per database (the embedded SQLite, and PostgreSQL when it answers); it reads
+DATABASE_URL / KOTODX_DATA_DIR like the platform does. Prints one JSON line.
 """
 
 from __future__ import annotations
