@@ -289,20 +289,37 @@ def check_urls(urls: list[str], options: CrawlOptions, concurrency: int = 2) -> 
 
 
 def _context(browser: Any) -> Any:
-    """One browser context for the pages a worker checks, as a person's browser has (creating one per
-    page cost a quarter of a second each); every page is closed after its check."""
-    return browser.new_context(locale="ja-JP", user_agent=USER_AGENT, ignore_https_errors=False)
+    """The browser context of a worker: its pages are opened one after the other in one tab, as a person
+    browses (a new context or tab per page cost a quarter of a second each), with axe-core there from the
+    start of every document (sent to the browser once, not once per page)."""
+    context = browser.new_context(locale="ja-JP", user_agent=USER_AGENT, ignore_https_errors=False)
+    context.add_init_script(engine.axe_with_locale())
+    return context
+
+
+def _tab(context: Any) -> Any:
+    if context.pages:
+        return context.pages[0]
+    page = context.new_page()
+    # a page that asks before it is left is left; other dialogs are dismissed, as Playwright does
+    page.on("dialog", lambda d: d.accept() if d.type == "beforeunload" else d.dismiss())
+    return page
 
 
 def _check_one(
     context: Any, url: str, start: str, options: CrawlOptions, checked: set[str]
 ) -> tuple[engine.PageResult, list[str]]:
-    page = context.new_page()
+    page = _tab(context)
     try:
         try:
             response = page.goto(url, wait_until="load", timeout=options.timeout_ms)
         except Exception as exc:
+            with contextlib.suppress(Exception):  # a page still loading (or hung) is not navigated on from
+                page.close()
             return engine.PageResult(url=url, error=_navigation_error(exc, options.timeout_ms)), []
+        # the tab has the keyboard focus again, as a new tab would (the last page's checks may have
+        # tabbed out of it, and the keyboard checks read where the focus goes)
+        page.bring_to_front()
         status = response.status if response else None
         final = page.url
         if not _same_site(final, start):
@@ -323,12 +340,14 @@ def _check_one(
         hrefs = page.evaluate("() => Array.from(document.querySelectorAll('a[href]'), a => a.href)")
         links = list(dict.fromkeys(urldefrag(urljoin(final, h)).url for h in hrefs if h.startswith("http")))
         return result, links
-    except Exception as exc:  # the page crashed the browser tab: recorded, the crawl goes on
+    except Exception as exc:  # the page crashed the browser tab: recorded, the next page gets a new tab
+        with contextlib.suppress(Exception):
+            page.close()
         return engine.PageResult(
             url=url, error=f"検査中にページが応答しなくなりました（{type(exc).__name__}）。"
         ), []
     finally:
-        for opened in context.pages:  # the page, and any window it opened
+        for opened in context.pages[1:]:  # windows the page opened
             with contextlib.suppress(Exception):
                 opened.close()
 

@@ -102,8 +102,14 @@ def axe_locale() -> dict[str, Any]:
 
 @cache
 def axe_with_locale() -> str:
-    """axe-core and its Japanese locale in one script (one round trip to the page, not two)."""
-    return f"{axe_source()}\n;axe.configure({{locale: {json.dumps(axe_locale(), ensure_ascii=False)}}});"
+    """axe-core with its Japanese locale, as one script. Given to a browser context as an init script
+    (crawler), it is in every document and frame before the page's own scripts, sent once, not per page;
+    the marker says it is ours (a page may have an `axe` of its own)."""
+    locale = json.dumps(axe_locale(), ensure_ascii=False)
+    return f"{axe_source()}\n;axe.configure({{locale: {locale}}}); window.__kotodxAxe = window.axe;"
+
+
+AXE_READY = "() => !!window.axe && window.__kotodxAxe === window.axe"
 
 
 @cache
@@ -133,7 +139,8 @@ def check_loaded_page(
         result.title = ""
     for frame in page.frames:
         with contextlib.suppress(Exception):  # a frame that went away or refuses scripts: axe says so
-            frame.evaluate(axe_with_locale() if frame == page.main_frame else axe_source())
+            if not frame.evaluate(AXE_READY):
+                frame.evaluate(axe_with_locale())
     options: dict[str, Any] = {"resultTypes": ["violations", "incomplete"]}
     if axe_rules is not None:
         options["runOnly"] = {"type": "rule", "values": axe_rules}
