@@ -248,3 +248,79 @@ def test_english_sign_in_comes_back_in_english(personas, settings):
         assert 'action="/en/apply/sodai/start"' in text and "Apply without signing in" in text
     finally:
         op.close()
+
+
+JA_TEXT = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _without_ja_marked(body):
+    """The page with every lang="ja" element, the <head>, scripts and the language switch taken out."""
+    body = re.sub(
+        r"<head>.*?</head>|<script.*?</script>|<option[^>]*lang=\"ja\".*?</option>", "", body, flags=re.S
+    )
+    for tag in ("span", "p", "dt", "dd", "h1", "h2", "h3", "legend", "label", "li", "a", "strong", "div"):
+        body = re.sub(rf"<{tag}[^>]*lang=\"ja\"[^>]*>.*?</{tag}>", "", body, flags=re.S)
+    return re.sub(r'<a[^>]*hreflang="ja"[^>]*>.*?</a>', "", body, flags=re.S)
+
+
+def test_english_upload_and_date_errors_are_english(procedure):
+    client = Client()
+    url = client.post(en("start", procedure.slug))["Location"]
+    kids_url = client.post(
+        url, {"applicant_name": "江東 花子", "email": "hanako@example.jp", "has_kids": "yes"}
+    )["Location"]
+    page = body_of(client.get(kids_url))
+    assert "必須" not in page
+    bad_date = body_of(client.post(kids_url, {"kid_name": "江東 太郎", "kid_birth": "いつか"}))
+    assert "日付として読めません" not in bad_date
+    docs_url = client.post(kids_url, {"kid_name": "江東 太郎", "kid_birth": "令和5年4月1日"})["Location"]
+    wrong = body_of(client.post(docs_url, {"doc": SimpleUploadedFile("a.pdf", b"\x00\x01binary\x00")}))
+    assert "This type of file cannot be accepted." in wrong and "形式は受け付けられません" not in wrong
+    big = body_of(client.post(docs_url, {"doc": SimpleUploadedFile("a.pdf", PDF + b"0" * 2 * 1024 * 1024)}))
+    assert "is too large" in big and "大きすぎます" not in big
+    # left: the site's name, the date examples (Japanese formats on purpose) and the quoted question labels
+    allowed = (
+        "江東区 DXプラットフォーム",
+        "2025年4月1日",
+        "令和7年4月1日",
+        "お子さんの生年月日",
+        "本人確認書類",
+    )
+    for body in (bad_date, wrong, big):
+        text = re.sub(r"<[^>]+>", "\n", _without_ja_marked(body))
+        for word in allowed:
+            text = text.replace(word, "")
+        leftover = [line.strip() for line in text.splitlines() if JA_TEXT.search(line)]
+        assert not leftover, leftover
+
+
+def test_core_messages_translate():
+    from kotodx.core.fiscal import WarekiError, parse_date
+
+    with translation.override("en"):
+        with pytest.raises(WarekiError, match="cannot be read as a date"):
+            parse_date("いつか")
+        with pytest.raises(WarekiError, match="No date has been entered"):
+            parse_date("")
+        with pytest.raises(WarekiError, match="is not a date that exists"):
+            parse_date("2024-02-30")
+    with translation.override("ja"), pytest.raises(WarekiError, match="日付として読めません"):
+        parse_date("いつか")
+
+
+def test_english_receipt_mail_is_english(procedure, django_capture_on_commit_callbacks):
+    client = Client()
+    url = client.post(en("start", procedure.slug))["Location"]
+    kids_url = client.post(
+        url, {"applicant_name": "江東 花子", "email": "hanako@example.jp", "has_kids": "yes"}
+    )["Location"]
+    docs_url = client.post(kids_url, {"kid_name": "江東 太郎", "kid_birth": "令和5年4月1日"})["Location"]
+    check_url = client.post(docs_url, {"doc": SimpleUploadedFile("免許証.pdf", PDF)})["Location"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(check_url)
+    submission = Submission.objects.get()
+    (message,) = mail.outbox
+    assert message.subject == f"[Koto City] Application received: テスト手続 ({submission.reference_number})"
+    assert "We have received your application for テスト手続." in message.body
+    assert f"Reference number: {submission.reference_number}" in message.body
+    assert "受付番号" not in message.body and "江東区" not in message.body

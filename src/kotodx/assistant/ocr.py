@@ -181,7 +181,7 @@ def _mb(n: int) -> str:
 
 
 def _accepted_labels() -> str:
-    return "、".join(k.label for k in ACCEPTED)
+    return "、".join(str(k.label) for k in ACCEPTED)
 
 
 def check_upload(data: bytes) -> FileKind:

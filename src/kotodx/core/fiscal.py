@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -79,14 +80,16 @@ def parse_date(text: str) -> date:
     """Read a date written in western (2024-04-01, 2024/4/1, 2024年4月1日) or 和暦 (令和6年4月1日, R6.4.1)."""
     s = _normalise(text)
     if not s:
-        raise WarekiError("日付が入力されていません。")
+        raise WarekiError(_("日付が入力されていません。"))
     m = _WESTERN.match(s)
     if m:
         y, mo, d = (int(g) for g in m.groups())
         return _make_date(y, mo, d, text)
     m = _WAREKI.match(s)
     if not m:
-        raise WarekiError(f"「{text}」は日付として読めません。例: 2024-04-01、令和6年4月1日、R6.4.1")
+        raise WarekiError(
+            _("「%(text)s」は日付として読めません。例: 2024-04-01、令和6年4月1日、R6.4.1") % {"text": text}
+        )
     era = _era_from_key(m.group(1))
     n = 1 if m.group(2) == "元" else int(m.group(2))
     if n < 1:
@@ -107,7 +110,7 @@ def _make_date(y: int, mo: int, d: int, original: str) -> date:
     try:
         return date(y, mo, d)
     except ValueError:
-        raise WarekiError(f"「{original}」は存在しない日付です。") from None
+        raise WarekiError(_("「%(text)s」は存在しない日付です。") % {"text": original}) from None
 
 
 def format_western(d: date) -> str:

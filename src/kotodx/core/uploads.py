@@ -9,26 +9,29 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
 class FileKind:
     code: str
-    label: str
+    label: str | Promise  # a lazy translation: shown in the page's language
     content_type: str
     extension: str
 
 
 PDF = FileKind("pdf", "PDF", "application/pdf", "pdf")
-PNG = FileKind("png", "PNG画像", "image/png", "png")
-JPEG = FileKind("jpeg", "JPEG画像", "image/jpeg", "jpg")
+PNG = FileKind("png", gettext_lazy("PNG画像"), "image/png", "png")
+JPEG = FileKind("jpeg", gettext_lazy("JPEG画像"), "image/jpeg", "jpg")
 XLSX = FileKind(
     "xlsx", "Excel (xlsx)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
 )
 DOCX = FileKind(
     "docx", "Word (docx)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"
 )
-CSV = FileKind("csv", "CSV・テキスト", "text/csv", "csv")
+CSV = FileKind("csv", gettext_lazy("CSV・テキスト"), "text/csv", "csv")
 DOCUMENTS = (PDF, PNG, JPEG, XLSX, DOCX, CSV)
 
 
@@ -75,18 +78,22 @@ def check_upload(
 ) -> CheckedUpload:
     size = upload.size or 0
     if size == 0:
-        raise ValidationError("ファイルが空です。")
+        raise ValidationError(_("ファイルが空です。"))
     if size > max_bytes:
         raise ValidationError(
-            f"ファイルが大きすぎます（{size / 1024 / 1024:.1f}MB）。"
-            f"{max_bytes // 1024 // 1024}MB以下にしてください。"
+            _("ファイルが大きすぎます（%(size)sMB）。%(max)sMB以下にしてください。")
+            % {"size": f"{size / 1024 / 1024:.1f}", "max": max_bytes // 1024 // 1024}
         )
     data = upload.read()
     kind = sniff(data[:16], data)
     if kind is None or kind not in allowed:
-        labels = "、".join(k.label for k in allowed)
+        separator = "、" if (get_language() or "ja").split("-")[0] == "ja" else ", "
+        labels = separator.join(str(k.label) for k in allowed)
         raise ValidationError(
-            f"このファイルの形式は受け付けられません。{labels} のいずれかにしてください"
-            "（ファイル名の拡張子ではなく中身で判定しています）。"
+            _(
+                "このファイルの形式は受け付けられません。%(labels)s のいずれかにしてください"
+                "（ファイル名の拡張子ではなく中身で判定しています）。"
+            )
+            % {"labels": labels}
         )
     return CheckedUpload(kind=kind, size=size, sha256=hashlib.sha256(data).hexdigest(), data=data)

@@ -1515,7 +1515,9 @@ def _help_text(spec: dict[str, Any]) -> str | SafeString:
     elif ftype == "postal_code" and "例" not in help_text:
         extra = _("例: 135-8383")
     elif ftype == "file":
-        kinds = "、".join(KINDS[k].label for k in spec.get("accept", ["pdf", "png", "jpeg"]) if k in KINDS)
+        kinds = ("、" if _japanese() else ", ").join(
+            str(KINDS[k].label) for k in spec.get("accept", ["pdf", "png", "jpeg"]) if k in KINDS
+        )
         extra = _("受け付ける形式: %(kinds)s（%(max)sまで）") % {
             "kinds": kinds,
             "max": _human_size(spec.get("max_mb", 10) * 1024 * 1024),

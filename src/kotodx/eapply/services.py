@@ -21,7 +21,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from kotodx.core.fiscal import FiscalYear
 from kotodx.core.models import User
@@ -555,24 +556,34 @@ def submission_submit(*, submission: Submission, base_url: str = "") -> Submissi
         note="区民による申請",
     )
     ref, email, name = fresh.reference_number, fresh.applicant_email, fresh.procedure.name
-    transaction.on_commit(lambda: _send_receipt(ref or "", email, name, base_url, resubmission))
+    language = translation.get_language() or "ja"  # the receipt is in the language the resident used
+    transaction.on_commit(lambda: _send_receipt(ref or "", email, name, base_url, resubmission, language))
     transaction.on_commit(lambda: _notify_webhooks(fresh.pk, "submission.received"))
     return fresh
 
 
-def _send_receipt(reference: str, email: str, procedure: str, base_url: str, resubmission: bool) -> None:
+def _send_receipt(
+    reference: str, email: str, procedure: str, base_url: str, resubmission: bool, language: str = "ja"
+) -> None:
     if not email:
         return
-    status_url = base_url.rstrip("/") + reverse("eapply:status") if base_url else ""
-    what = "補正後の申請" if resubmission else "申請"
-    body = (
-        f"{procedure}の{what}を受け付けました。\n\n受付番号: {reference}\n\n"
-        f"申請の状況は、受付番号とこのメールアドレスで確認できます。\n{status_url}\n\n江東区"
-    )
+    with translation.override(language):
+        status_url = base_url.rstrip("/") + reverse("eapply:status") if base_url else ""
+        values = {"procedure": procedure, "reference": reference, "url": status_url}
+        if resubmission:
+            body = _(
+                "%(procedure)sの補正後の申請を受け付けました。\n\n受付番号: %(reference)s\n\n"
+                "申請の状況は、受付番号とこのメールアドレスで確認できます。\n%(url)s\n\n江東区"
+            )
+        else:
+            body = _(
+                "%(procedure)sの申請を受け付けました。\n\n受付番号: %(reference)s\n\n"
+                "申請の状況は、受付番号とこのメールアドレスで確認できます。\n%(url)s\n\n江東区"
+            )
+        subject = _("【江東区】%(procedure)s 受付のお知らせ（%(reference)s）") % values
+        body = body % values
     try:
-        send_mail(
-            f"【江東区】{procedure} 受付のお知らせ（{reference}）", body, settings.DEFAULT_FROM_EMAIL, [email]
-        )
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
     except Exception:  # the submission is stored; a failed mail must not undo or hide it
         log.exception("receipt mail for %s failed", reference)
 
