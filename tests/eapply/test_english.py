@@ -34,6 +34,11 @@ def body_of(response):
     return body
 
 
+def words_of(response):
+    """The page as body_of, with the lang="ja" marks of quoted labels taken off (to match messages)."""
+    return re.sub(r'<span lang="ja">([^<]*)</span>', r"\1", body_of(response))
+
+
 def test_english_catalog(procedure):
     body = body_of(Client().get(en("catalog")))
     assert "Procedures and e-applications" in body and "You do not need an account" in body
@@ -73,13 +78,13 @@ def test_english_form_page_with_errors(procedure):
     assert '<label for="id_applicant_name"><span lang="ja">氏名</span>' in page
     assert '<div class="choices">' in page and "\n Yes</label>" in page  # yes/no is the platform's own
     assert "/en/apply/resume/" in page
-    bad = body_of(client.post(url, {"applicant_name": "江東 花子" * 10, "email": "x", "has_kids": ""}))
+    bad = words_of(client.post(url, {"applicant_name": "江東 花子" * 10, "email": "x", "has_kids": ""}))
     assert "There is a problem" in bad  # the error summary's heading (the project catalogue)
     assert "氏名 must be 20 characters or fewer (it is 50 now)." in bad
     assert "Enter メールアドレス in the right format, for example koto.hanako@example.jp." in bad
     assert "Select お子さんの有無." in bad
     assert "を選んでください" not in bad and "入力内容に誤りがあります" not in bad
-    empty = body_of(client.post(url, {"applicant_name": "", "email": "", "has_kids": "yes"}))
+    empty = words_of(client.post(url, {"applicant_name": "", "email": "", "has_kids": "yes"}))
     assert "Enter 氏名." in empty and "Enter メールアドレス." in empty
     kids = client.post(url, {"applicant_name": "江東 花子", "email": "hanako@example.jp", "has_kids": "yes"})
     kids_url = kids["Location"]
@@ -87,9 +92,11 @@ def test_english_form_page_with_errors(procedure):
     kids_page = body_of(client.get(kids_url))
     assert "Back to the previous page" in kids_page
     assert "For example 2025-04-01 or 2025年4月1日" in kids_page  # the date question's hint
-    bad_date = body_of(client.post(kids_url, {"kid_name": "江東 太郎", "kid_birth": "いつか"}))
+    bad_date = words_of(client.post(kids_url, {"kid_name": "江東 太郎", "kid_birth": "いつか"}))
     assert "Enter お子さんの生年月日 as a real date" in bad_date
-    future = body_of(client.post(kids_url, {"kid_name": "江東 太郎", "kid_birth": "2999-01-01"}))
+    marked = body_of(client.post(kids_url, {"kid_name": "江東 太郎", "kid_birth": "いつか"}))
+    assert 'Enter <span lang="ja">お子さんの生年月日</span> as a real date' in marked
+    future = words_of(client.post(kids_url, {"kid_name": "江東 太郎", "kid_birth": "2999-01-01"}))
     assert re.search(r"お子さんの生年月日 must be on or before \d{1,2} [A-Z][a-z]+ \d{4}\.", future)
 
 
@@ -278,14 +285,11 @@ def test_english_upload_and_date_errors_are_english(procedure):
     assert "This type of file cannot be accepted." in wrong and "形式は受け付けられません" not in wrong
     big = body_of(client.post(docs_url, {"doc": SimpleUploadedFile("a.pdf", PDF + b"0" * 2 * 1024 * 1024)}))
     assert "is too large" in big and "大きすぎます" not in big
-    # left: the site's name, the date examples (Japanese formats on purpose) and the quoted question labels
-    allowed = (
-        "江東区 DXプラットフォーム",
-        "2025年4月1日",
-        "令和7年4月1日",
-        "お子さんの生年月日",
-        "本人確認書類",
-    )
+    # the question labels quoted in the English messages are marked lang="ja" (WCAG 3.1.2)
+    assert '<span lang="ja">お子さんの生年月日</span>' in bad_date
+    assert '<span lang="ja">本人確認書類</span>' in wrong
+    # left: the site's name and the date examples (Japanese formats on purpose)
+    allowed = ("江東区 DXプラットフォーム", "2025年4月1日", "令和7年4月1日")
     for body in (bad_date, wrong, big):
         text = re.sub(r"<[^>]+>", "\n", _without_ja_marked(body))
         for word in allowed:

@@ -234,7 +234,7 @@ def test_english_page_has_the_button_and_messages_in_english(tennyu):
     body = client.post(url, {"old_zip": "100-0001", "_postal": "old_zip"}).content.decode()
     assert "Address filled in: 東京都千代田区千代田. Complete the rest of the address." in body
     body = client.post(url, {"zip": "999-9999", "_postal": "zip"}).content.decode()
-    assert "郵便番号: there is no postal code 999-9999. Check the number." in body
+    assert '<span lang="ja">郵便番号</span>: there is no postal code 999-9999. Check the number.' in body
 
 
 # --- the definition and the builder ----------------------------------------------------------------------

@@ -7,8 +7,9 @@ from typing import Any
 
 from django import template
 from django.forms import BoundField
-from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils import timezone, translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from kotodx.core.fiscal import FiscalYear, format_wareki
 
@@ -56,7 +57,20 @@ def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
 
 
 @register.simple_tag
-def error_text(field: BoundField, error: str) -> str:
+def error_text(field: BoundField, error: str) -> SafeString:
     """An error for the error summary: named by its field unless the message already says which."""
     label = str(field.label)
-    return error if label and label in error else f"{label}: {error}"
+    return ja_label(error if label and label in error else f"{label}: {error}", label)
+
+
+@register.filter
+def ja_label(text: Any, label: Any) -> SafeString:
+    """The text, escaped; on a page not in Japanese, the (Japanese) question label quoted in it is marked
+    lang="ja" (WCAG 3.1.2), so that a screen reader reads it in Japanese."""
+    escaped = conditional_escape(text)
+    label = str(label or "")
+    if not label or (translation.get_language() or "ja").startswith("ja"):
+        return escaped
+    quoted = conditional_escape(label)
+    # Safe: the whole text is escaped first; the label is replaced by itself, escaped, in a span.
+    return mark_safe(escaped.replace(quoted, f'<span lang="ja">{quoted}</span>'))  # noqa: S308
