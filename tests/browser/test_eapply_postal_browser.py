@@ -4,38 +4,17 @@ what happened; wrong codes are explained there; Japanese and English pages pass 
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
-from kotodx.eapply import services
 from kotodx.eapply.models import Submission
 from tests.browser.conftest import axe_violations
-from tests.eapply.test_postal import DEFINITION
+from tests.eapply.test_postal import publish_tennyu
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def japanese():
-    translation.deactivate()  # reverse() below gives the Japanese URLs even after a test left English on
-    yield
-
-
 @pytest.fixture
 def tennyu(personas):
-    procedure = services.procedure_save(
-        procedure=None,
-        actor=None,
-        data={
-            "slug": "tennyu",
-            "name": "転入届",
-            "category": "moving",
-            "department": personas.dept_a,
-            "description": "転入の届出です。",
-        },
-    )
-    services.form_save_draft(procedure=procedure, definition=DEFINITION, actor=None)
-    services.form_publish(procedure=procedure, actor=None)
-    return procedure
+    return publish_tennyu(personas.dept_a)
 
 
 def _press_find_address(page, field):

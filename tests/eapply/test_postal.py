@@ -35,19 +35,13 @@ DEFINITION = {
 }
 
 
-@pytest.fixture(autouse=True)
-def japanese_after():
-    yield
-    translation.deactivate()  # a request to /en/ leaves English active in the test's thread
-
-
 def ja(name, *args):
     with translation.override("ja"):
         return reverse(f"eapply:{name}", args=args)
 
 
-@pytest.fixture
-def tennyu(personas):
+def publish_tennyu(department):
+    """転入届 with the postal-code form above, published (also used by the browser tests)."""
     procedure = services.procedure_save(
         procedure=None,
         actor=None,
@@ -55,13 +49,18 @@ def tennyu(personas):
             "slug": "tennyu",
             "name": "転入届",
             "category": "moving",
-            "department": personas.dept_a,
+            "department": department,
             "description": "転入の届出です。",
         },
     )
     services.form_save_draft(procedure=procedure, definition=DEFINITION, actor=None)
     services.form_publish(procedure=procedure, actor=None)
     return procedure
+
+
+@pytest.fixture
+def tennyu(personas):
+    return publish_tennyu(personas.dept_a)
 
 
 def first_page(client, procedure, prefix=""):

@@ -1131,7 +1131,7 @@ class PostalFill:
 
     @property
     def in_koto(self) -> bool:
-        return self.address.prefecture == "東京都" and self.address.city == "江東区"
+        return _in_koto(self.address)
 
     @property
     def town(self) -> str:
@@ -1205,8 +1205,11 @@ def postal_fill(text: str, label: str | None = None) -> PostalFill:
         address = postal.lookup(text)
     except postal.PostalCodeError as exc:
         raise ValidationError(postal_error(exc, label or _("郵便番号")), code=exc.reason) from None
-    in_koto = address.prefecture == "東京都" and address.city == "江東区"
-    return PostalFill(address, postal.match_blocks(address, _towns()) if in_koto else None)
+    return PostalFill(address, postal.match_blocks(address, _towns()) if _in_koto(address) else None)
+
+
+def _in_koto(address: postal.PostalAddress) -> bool:
+    return address.prefecture == "東京都" and address.city == "江東区"
 
 
 def _number_text(n: Any) -> str:
@@ -1735,7 +1738,6 @@ class PageForm(forms.Form):
         postal_action = data.get("_postal") if data is not None else None
         self.postal_action: str | None = postal_action if isinstance(postal_action, str) else None
         self.postal_links: dict[str, tuple[str, str]] = {}  # postal field name → (question name, type)
-        self.postal_messages: dict[str, str] = {}  # postal field name → what its status line says
         self.postal_filled = False
         groups = [f for f in page.get("fields", []) if f.get("type") == "group"]
         counts = {g["id"]: self._count(g, data, group_counts) for g in groups}
@@ -2015,8 +2017,7 @@ class PageForm(forms.Form):
             if found.detail and not detail:
                 data[f"{target}_1"] = found.detail
         changed = any(data.get(k) != self.data.get(k) for k in (target, f"{target}_0", f"{target}_1"))
-        self.postal_messages[name] = found.message(kind)
-        self._postal_entry(name)["message"] = self.postal_messages[name]
+        self._postal_entry(name)["message"] = found.message(kind)  # the status line beside the button
         if changed and not pressed:
             self.postal_filled = True  # shown again, filled, for the resident to check and complete
             self._errors.pop(target, None)
