@@ -155,3 +155,32 @@ def test_a_list_of_pages_checked_two_at_a_time(site):
     results = crawler.check_urls(urls, crawler.CrawlOptions(timeout_ms=5000), concurrency=2)
     assert [r.url for r in results] == urls
     assert results[0].violations and not results[1].findings and results[2].error == "HTTP 404 が返りました。"
+
+
+def test_pages_checked_one_after_another_in_one_tab(site, tmp_path):
+    """A worker checks its pages in one tab with axe-core given once as an init script: a page with an
+    `axe` of its own still gets the real one, a page that opens a window and asks before it is left does
+    not hold the tab, and the page after them is checked as it is on its own."""
+    from kotodx.a11y import crawler
+
+    head = '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>{}</title>'
+    (tmp_path / "own-axe.html").write_text(
+        head.format("自前のaxe")
+        + "<script>window.axe = {run: () => Promise.resolve({violations: [], incomplete: [], passes: []})};"
+        + '</script></head><body><main><h1>見出し</h1><img src="photo.png"></main></body></html>',
+        encoding="utf-8",
+    )
+    (tmp_path / "leave.html").write_text(
+        head.format("離れる前に確認")
+        + "<script>addEventListener('beforeunload', (e) => { e.preventDefault(); e.returnValue = ''; });"
+        + "window.open('good.html');</script></head><body><main><h1>確認</h1></main></body></html>",
+        encoding="utf-8",
+    )
+    options = crawler.CrawlOptions(timeout_ms=5000)
+    urls = [f"{site}/own-axe.html", f"{site}/leave.html", f"{site}/bad.html"]
+    own_axe, leave, bad = crawler.check_urls(urls, options, concurrency=1)
+    assert "image-alt" in {f.rule for f in own_axe.violations}  # the page's fake axe was not used
+    assert not leave.error and leave.title == "離れる前に確認"
+    alone = crawler.check_urls([f"{site}/bad.html"], options, concurrency=1)[0]
+    assert not bad.error and bad.title == "お知らせ"
+    assert sorted(f.rule for f in bad.findings) == sorted(f.rule for f in alone.findings)
