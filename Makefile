@@ -79,7 +79,8 @@ clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache
 
 ## scale-test: 3 app processes behind HAProxy + 2 queue consumers on PostgreSQL/Redis, load and faults
-## (bench/scale/rig.py; needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379; about 4 minutes)
+## (bench/scale/rig.py; needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379; about 4 minutes;
+## scaling measured with a CPU slice per app process, SCALE_APP_CPU=0.25, when the rig may make cgroups)
 scale-test: setup
 	$(call apt_install,haproxy)
 	$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install -q 'locust==2.47.0'

@@ -4,7 +4,8 @@ Residents browse the procedure catalog, the open-data catalog and the map, searc
 three-page form (CSRF taken from the cookie, as ``bench/eapply_bench.py`` does); staff (clerk.kosodate)
 move submissions from 受付 to 審査中 to 承認. Every request is named ``class:what`` (browse, search,
 submit, staff); the response times of each name and the reference numbers handed out are written to
-the files named by ``SCALE_STATS`` and ``SCALE_REFS`` when Locust quits.
+the files named by ``SCALE_STATS`` and ``SCALE_REFS`` when Locust quits, with the time at which each
+answered request ended.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ REFERENCE = re.compile(r'class="reference-number"><strong>([^<]+)<')
 STAFF_LINK = re.compile(r"/staff/apply/submissions/([0-9a-f-]{36})/")
 
 TIMES: dict[str, list[float]] = defaultdict(list)
+ANSWERED_AT: list[float] = []  # when each answered request ended (the rig's steady window counts them)
 FAILURES: dict[str, int] = defaultdict(int)
 FIRST_ERRORS: dict[str, str] = {}
 WINDOW: dict[str, float] = {}
@@ -35,7 +37,9 @@ _refs_file = open(os.environ.get("SCALE_REFS", os.devnull), "a", encoding="utf-8
 @events.request.add_listener
 def _on_request(name: str, response_time: float, exception: Any = None, **_kw: Any) -> None:
     TIMES[name].append(response_time)
-    if exception is not None:
+    if exception is None:
+        ANSWERED_AT.append(time.time())
+    else:
         FAILURES[name] += 1
         FIRST_ERRORS.setdefault(name, str(exception)[:200])
 
@@ -62,6 +66,8 @@ def _on_quit(**_kw: Any) -> None:
                     "failures": FAILURES,
                     "first_errors": FIRST_ERRORS,
                     "seconds": WINDOW.get("stop", time.time()) - WINDOW.get("start", time.time()),
+                    "started_at": WINDOW.get("start"),
+                    "answered_at": ANSWERED_AT,
                 },
                 out,
             )

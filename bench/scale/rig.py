@@ -8,13 +8,20 @@ What it does, all on loopback:
    publishes a three-page test form (``scale-bench``) in 子育て支援課 so that clerk.kosodate processes it;
 2. starts 3 gunicorn app processes (1 worker, 4 threads each, as ``kotodx serve`` runs them) on their own
    ports and 2 Huey consumers (``kotodx run_huey``) on Redis;
-3. runs three bounded Locust phases (headless, ``SCALE_PHASE_SECONDS`` each, default 25 s) through
-   HAProxy with 1, 2 and 3 app processes behind it: residents browse the procedure and open-data
+3. measures scaling: three bounded Locust phases (headless, ``SCALE_PHASE_SECONDS`` each, default 25 s)
+   through HAProxy with 1, 2 and 3 app processes behind it: residents browse the procedure and open-data
    catalogs and the map, search, and submit the form; two clerks move submissions 受付 → 審査中 → 承認.
-   A thread of the rig starts an audit-log export job (core.audit_export) every 2 s;
-4. during the 3-process phase: ``kill -9`` of one gunicorn (master and worker; HAProxy health checks
-   route around it), ``kill -9`` of the consumer that is running a job just then (or of the first one
-   when none is), and ``pg_terminate_backend`` of every connection to
+   A thread of the rig starts an audit-log export job (core.audit_export) every 2 s. In these phases
+   each app process gets a CPU slice of its own (``SCALE_APP_CPU`` CPUs, default 0.25, a Linux cgroup
+   CPU quota, as ``docker --cpus`` or systemd's ``CPUQuota=`` set it): as if each ran on a small machine
+   of its own, so that the ratio measures the platform (shared database, queue, cache, sessions) and
+   not how many cores this machine has — on a 2-core machine the load generator, the proxy, PostgreSQL,
+   Redis and the consumers share the cores with the app processes, and 3 unrestricted processes cannot
+   do 3 times the work of one. ``SCALE_APP_CPU=0``, or a machine where the rig may not create cgroups,
+   measures without slices (and the report says so);
+4. a fourth phase of 3 processes without slices, with faults: ``kill -9`` of one gunicorn (master and
+   worker; HAProxy health checks route around it), ``kill -9`` of the consumer that is running a job
+   just then (or of the first one when none is), and ``pg_terminate_backend`` of every connection to
    the database;
 5. (after step 6) drains the queue (up to ``SCALE_DRAIN_SECONDS``, default 150 s: the job the killed
    consumer held is queued again by the surviving one once its lease, ``SCALE_LEASE_SECONDS`` = 15 s,
@@ -23,16 +30,17 @@ What it does, all on loopback:
    and every job finished (the jobs by status, and how many needed a second attempt);
 6. then, on 3 processes without faults, smaller loads (``SCALE_SUSTAIN_STEPS`` users, default 3, 6, 12):
    the p95 of submissions at each, and the highest load that keeps it within the 300 ms goal;
-7. prints requests/s and p50/p95/p99 per endpoint class per phase, the 3-vs-1 scaling ratio and the
-   counts; drops the database. Exit 0 when nothing was lost, 1 on any lost or duplicated submission,
-   missing audit entry or job left unfinished or failed, 2 when the rig could not run (or no submission
-   succeeded, so nothing could be checked).
+7. prints requests/s and p50/p95/p99 per endpoint class per phase, the 3-vs-1 scaling ratio (answered
+   requests/s, and each app process's CPU seconds per request, which stays flat when nothing is
+   contended) and the counts; drops the database. Exit 0 when nothing was lost, 1 on any lost or
+   duplicated submission, missing audit entry or job left unfinished or failed, 2 when the rig could not
+   run (or no submission succeeded, so nothing could be checked).
 
 ``--embedded`` runs the same on the embedded default instead: SQLite (WAL) and the SQLite queue in the data
 folder, no PostgreSQL or Redis; its faults are ``kill -9`` of one gunicorn, of the consumer running a job,
 and then of every app process at once (the whole server), started again after 2 s.
 
-Takes about 4–5 minutes on a 2-core machine (about a minute of it is migrate + loaddemo + collectstatic).
+Takes about 5–6 minutes on a 2-core machine (about a minute of it is migrate + loaddemo + collectstatic).
 Needs ``haproxy`` (Debian package) and ``locust`` in the virtualenv.
 
 Its first run found that a resident's final submit failed with 503 on PostgreSQL (a transaction decorator
@@ -42,6 +50,7 @@ lost in a refactor; fixed, with tests/eapply/test_fill.py::test_submitting_runs_
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib.util
 import json
@@ -66,7 +75,12 @@ from bench import eapply_bench
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 PHASE_SECONDS = int(os.environ.get("SCALE_PHASE_SECONDS", "25"))
+# Throughput is counted in the steady part of a phase: after the users have started and before the
+# run time ends (the requests answered while Locust stops its users are left out).
+RAMP_SECONDS = 3
+WARMUP_SECONDS = 8
 USERS = int(os.environ.get("SCALE_USERS", "30"))
+APP_CPU = float(os.environ.get("SCALE_APP_CPU", "0.25"))
 SUSTAIN_STEPS = [int(u) for u in os.environ.get("SCALE_SUSTAIN_STEPS", "3,6,12").split(",") if u.strip()]
 LEASE_SECONDS = int(os.environ.get("SCALE_LEASE_SECONDS", "15"))
 # The surviving consumer looks for dead leases once a minute: the drain waits for that and the retry.
@@ -114,6 +128,95 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used (``/proc/<pid>/stat``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def read_or_empty(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
+
+
+class CpuSlices:
+    """A cgroup with a CPU quota per app process (cgroup v1 ``cpu`` or v2 ``cpu.max``), made and removed
+    by the rig. ``reason`` says why there are none (not root, no cpu controller, SCALE_APP_CPU=0)."""
+
+    PERIOD = 100_000  # µs
+
+    def __init__(self, cpus: float, tag: str) -> None:
+        self.cpus = cpus
+        self.dirs: list[Path] = []
+        self.root: Path | None = None
+        self.v2 = False
+        self.reason = ""
+        if cpus <= 0:
+            self.reason = "SCALE_APP_CPU=0"
+            return
+        v1 = Path("/sys/fs/cgroup/cpu")
+        v2 = Path("/sys/fs/cgroup")
+        if (v1 / "cpu.cfs_quota_us").exists():
+            base = v1
+        elif "cpu" in read_or_empty(v2 / "cgroup.controllers").split():
+            base, self.v2 = v2, True
+        else:
+            self.reason = "no cgroup cpu controller on this machine"
+            return
+        try:
+            root = base / tag
+            root.mkdir()
+            if self.v2:
+                (root / "cgroup.subtree_control").write_text("+cpu")
+            self.root = root
+        except OSError as exc:
+            self.reason = f"cannot create a cgroup ({exc.strerror}; the rig must run as root)"
+
+    @property
+    def label(self) -> str:
+        return f"{self.cpus:g} CPU per app process" if self.root else f"no CPU slices ({self.reason})"
+
+    def _procs(self, base: Path) -> Path:
+        return base / "cgroup.procs"
+
+    def put(self, name: str, pids: list[int]) -> None:
+        """Puts the processes (all their threads) into the slice ``name``."""
+        assert self.root is not None
+        d = self.root / name
+        if not d.exists():
+            d.mkdir()
+            if self.v2:
+                (d / "cpu.max").write_text(f"{int(self.cpus * self.PERIOD)} {self.PERIOD}")
+            else:
+                (d / "cpu.cfs_period_us").write_text(str(self.PERIOD))
+                (d / "cpu.cfs_quota_us").write_text(str(int(self.cpus * self.PERIOD)))
+            self.dirs.append(d)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):  # a process that has just ended
+                self._procs(d).write_text(str(pid))
+
+    def release(self, pids: list[int]) -> None:
+        """Back to the cgroup the rig runs in (no quota)."""
+        if self.root is None:
+            return
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                self._procs(self.root.parent).write_text(str(pid))
+
+    def remove(self) -> None:
+        for d in reversed(self.dirs):
+            d.rmdir()
+        if self.root is not None:
+            self.root.rmdir()
+        self.dirs, self.root = [], None
+
+
 class Rig:
     def __init__(self, embedded: bool = False) -> None:
         self.embedded = embedded
@@ -129,6 +232,7 @@ class Rig:
         self.jobs_started = 0
         self.jobs_start_errors = 0
         self.db_created = False
+        self.slices = CpuSlices(APP_CPU, f"kotodx_scale_{self.pid}")
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("KOTODX_", "DATABASE_", "REDIS_"))},
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.db}",
@@ -276,7 +380,9 @@ backend app
     # /healthz waits behind busy threads under load: a slow answer is not a dead server (a killed one
     # refuses the connection at once and is taken out after two checks, i.e. within about a second).
     timeout check 5s
-    default-server inter 1s fastinter 500ms fall 2 rise 2 maxconn 16
+    # At most as many requests per app process as it has threads: the rest wait in HAProxy's queue and go
+    # to whichever process is free first, instead of queueing inside a busy one.
+    default-server inter 1s fastinter 500ms fall 2 rise 2 maxconn 4
 {servers}
 """
         )
@@ -294,6 +400,9 @@ backend app
 
     def teardown(self) -> None:
         self.stop_proxy()
+        for port, proc in self.apps.items():
+            if proc.poll() is None:
+                self.slices.release(self.app_pids(port))
         for proc in [*self.apps.values(), *self.consumers]:
             if proc.poll() is None:
                 proc.terminate()
@@ -302,6 +411,10 @@ backend app
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        try:
+            self.slices.remove()
+        except OSError as exc:
+            log(f"could not remove the cgroups under {self.slices.root}: {exc}")
         try:
             from django.db import connections
 
@@ -345,14 +458,20 @@ backend app
                 connection.close()
         connection.close()
 
+    def app_pids(self, port: int) -> list[int]:
+        """The gunicorn master on ``port`` and its workers."""
+        master = self.apps[port].pid
+        children = Path(f"/proc/{master}/task/{master}/children")
+        workers = [int(p) for p in children.read_text().split()] if children.exists() else []
+        return [master, *workers]
+
     def kill_app(self, port: int) -> str:
         victim = self.apps[port]
-        children = Path(f"/proc/{victim.pid}/task/{victim.pid}/children")
-        workers = [int(p) for p in children.read_text().split()] if children.exists() else []
-        for pid in [*workers, victim.pid]:
+        pids = self.app_pids(port)
+        for pid in reversed(pids):
             os.kill(pid, signal.SIGKILL)
         victim.wait()
-        return f"kill -9 gunicorn on port {port} (master {victim.pid}, workers {workers})"
+        return f"kill -9 gunicorn on port {port} (master {pids[0]}, workers {pids[1:]})"
 
     def consumer_holding_a_job(self, stop: threading.Event) -> tuple[subprocess.Popen[bytes], str]:
         """The consumer running a job just now (waits a few seconds for one), else the first one."""
@@ -415,15 +534,34 @@ backend app
         self.faults.append(f"pg_terminate_backend: {out.stdout.strip() or out.stderr.strip()} connections")
         log(self.faults[-1])
 
-    def phase(self, n: int, users: int = USERS, faults: bool = False) -> dict[str, Any]:
+    def phase(
+        self,
+        n: int,
+        users: int = USERS,
+        faults: bool = False,
+        sliced: bool = False,
+        seconds: int = PHASE_SECONDS,
+    ) -> dict[str, Any]:
         self.ensure_apps(n)
+        ports = self.app_ports[:n]
+        sliced = sliced and self.slices.root is not None
+        for port in self.app_ports:
+            if sliced:
+                self.slices.put(f"app{port}", self.app_pids(port))
+            else:
+                self.slices.release(self.app_pids(port))
         base = self.start_proxy(n)
         stats_file = self.tmp / f"stats-{n}-{users}.json"
         stop = threading.Event()
         helpers = [threading.Thread(target=self.job_starter, args=(stop,), daemon=True)]
         if faults:
             helpers.append(threading.Thread(target=self.inject_faults, args=(stop,), daemon=True))
-        log(f"phase: {n} app process(es), {users} users, {PHASE_SECONDS} s")
+        log(
+            f"phase: {n} app process(es), {users} users, {seconds} s"
+            + (f", {self.slices.label}" if sliced else "")
+            + (", faults" if faults else "")
+        )
+        cpu_before = cpu_seconds([pid for port in ports for pid in self.app_pids(port)])
         out = open(self.tmp / f"locust-{n}-{users}.log", "wb")  # noqa: SIM115
         locust = subprocess.Popen(
             [
@@ -438,7 +576,7 @@ backend app
                 "--spawn-rate",
                 str(users),
                 "--run-time",
-                f"{PHASE_SECONDS}s",
+                f"{seconds}s",
                 "--stop-timeout",
                 "10",
                 "--host",
@@ -460,7 +598,7 @@ backend app
         for t in helpers:
             t.start()
         try:
-            locust.wait(timeout=PHASE_SECONDS + 90)
+            locust.wait(timeout=seconds + 90)
         finally:
             if locust.poll() is None:
                 locust.kill()
@@ -469,7 +607,16 @@ backend app
                 t.join(timeout=30)
         if not stats_file.exists():
             raise RuntimeError(f"Locust wrote no statistics: see {self.tmp / f'locust-{n}-{users}.log'}")
-        return {"processes": n, "users": users, **json.loads(stats_file.read_text())}
+        app_cpu = cpu_seconds([pid for port in ports for pid in self.app_pids(port)]) - cpu_before
+        return {
+            "processes": n,
+            "users": users,
+            "sliced": sliced,
+            "faults": faults,
+            "app_cpu_seconds": None if faults else app_cpu,  # a killed process takes its count with it
+            "run_seconds": seconds,
+            **json.loads(stats_file.read_text()),
+        }
 
     # --- checks -------------------------------------------------------------------------------------
 
@@ -558,7 +705,57 @@ backend app
             time.sleep(1)
 
 
-def report(phases: list[dict[str, Any]], counts: dict[str, Any], faults: list[str], rig: Rig) -> int:
+def print_phase(ph: dict[str, Any], title: str) -> float:
+    """The phase's table per endpoint class; returns its answered requests/s."""
+    secs = ph["seconds"] or PHASE_SECONDS
+    by_class: dict[str, list[float]] = {c: [] for c in CLASSES}
+    fails: Counter[str] = Counter()
+    for name, times in ph["times"].items():
+        by_class.setdefault(name.split(":")[0], []).extend(times)
+    for name, n in ph["failures"].items():
+        fails[name.split(":")[0]] += n
+    total = sum(len(v) for v in by_class.values())
+    answered = total - sum(fails.values())  # a fast 503 while a process is killed is no throughput
+    cpu = ph.get("app_cpu_seconds")
+    per_request = f", app CPU {cpu / answered * 1000:.0f} ms per request" if cpu and answered else ""
+    rate = steady_rate(ph)
+    print(
+        f"\n{title}: {rate:.1f} requests/s answered in the steady {ph['run_seconds'] - RAMP_SECONDS} s"
+        f" ({total} sent, {answered} answered in {secs:.0f} s{per_request})"
+    )
+    print(f"  {'class':<14}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'failed':>8}")
+    rows = [(c, by_class[c], fails[c]) for c in by_class]
+    final = sorted(ph["times"].get("submit:final", []))
+    rows.append(("submit:final", final, ph["failures"].get("submit:final", 0)))
+    for cls, times, failed in rows:
+        ts = sorted(times)
+        print(
+            f"  {cls:<14}{len(ts):>9}{len(ts) / secs:>8.1f}{percentile(ts, 50):>9.0f}"
+            f"{percentile(ts, 95):>9.0f}{percentile(ts, 99):>9.0f}{failed:>8}"
+        )
+    for name, err in ph.get("first_errors", {}).items():
+        print(f"    first failure of {name}: {err}")
+    return rate
+
+
+def steady_rate(ph: dict[str, Any]) -> float:
+    """Answered requests per second between the end of the ramp and the end of the run time."""
+    start = ph["started_at"] + RAMP_SECONDS
+    end = ph["started_at"] + ph["run_seconds"]
+    return sum(1 for t in ph["answered_at"] if start <= t <= end) / (end - start)
+
+
+def submit_p95(ph: dict[str, Any]) -> float:
+    return percentile(sorted(t for n, v in ph["times"].items() if n.startswith("submit:") for t in v), 95)
+
+
+def report(
+    scaling: list[dict[str, Any]],
+    faulted: dict[str, Any],
+    counts: dict[str, Any],
+    faults: list[str],
+    rig: Rig,
+) -> int:
     print("\n=== Koto DX Platform scale rig ===")
     stores = "the SQLite queue, SQLite (WAL)" if rig.embedded else "Redis, PostgreSQL"
     print(
@@ -566,48 +763,24 @@ def report(phases: list[dict[str, Any]], counts: dict[str, Any], faults: list[st
         f" HAProxy leastconn, gunicorn 1 worker × 4 threads per app process, 2 Huey consumers on {stores};"
         f" {os.cpu_count()} CPUs, load average before the run {rig_load}"
     )
-    totals: dict[int, float] = {}
-    for ph in phases:
-        secs = ph["seconds"] or PHASE_SECONDS
-        by_class: dict[str, list[float]] = {c: [] for c in CLASSES}
-        fails: Counter[str] = Counter()
-        for name, times in ph["times"].items():
-            by_class.setdefault(name.split(":")[0], []).extend(times)
-        for name, n in ph["failures"].items():
-            fails[name.split(":")[0]] += n
-        total = sum(len(v) for v in by_class.values())
-        answered = total - sum(fails.values())  # a fast 503 while a process is killed is no throughput
-        totals[ph["processes"]] = answered / secs
-        print(
-            f"\n{ph['processes']} app process(es): {answered / secs:.1f} requests/s answered"
-            f" ({total / secs:.1f} sent) over {secs:.0f} s"
-        )
-        print(
-            f"  {'class':<14}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'failed':>8}"
-        )
-        rows = [(c, by_class[c], fails[c]) for c in by_class]
-        final = sorted(ph["times"].get("submit:final", []))
-        rows.append(("submit:final", final, ph["failures"].get("submit:final", 0)))
-        for cls, times, failed in rows:
-            ts = sorted(times)
-            print(
-                f"  {cls:<14}{len(ts):>9}{len(ts) / secs:>8.1f}{percentile(ts, 50):>9.0f}"
-                f"{percentile(ts, 95):>9.0f}{percentile(ts, 99):>9.0f}{failed:>8}"
-            )
-        for name, err in ph.get("first_errors", {}).items():
-            print(f"    first failure of {name}: {err}")
+    sliced = scaling[0]["sliced"]
+    each = rig.slices.label if sliced else f"unrestricted ({rig.slices.reason})"
+    print(f"\nscaling phases, no faults; app processes: {each}")
+    totals = {ph["processes"]: print_phase(ph, f"{ph['processes']} app process(es)") for ph in scaling}
     ratio = totals.get(3, 0) / totals[1] if totals.get(1) else float("nan")
-    print(f"\nscaling: 3 processes / 1 process = {ratio:.2f}× requests/s answered (goal ≥ 2.5×)")
-    p95_submit = [
-        percentile(sorted(t for n, v in ph["times"].items() if n.startswith("submit:") for t in v), 95)
-        for ph in phases
-    ]
-    print(
-        "p95 of submission requests per phase: "
-        + ", ".join(f"{p:.0f} ms" for p in p95_submit)
-        + " (goal ≤ 300)"
+    how = (
+        f"each app process on a slice of {rig.slices.cpus:g} CPU, as on a machine of its own"
+        if sliced
+        else f"unrestricted app processes sharing this machine's {os.cpu_count()} CPUs with everything else"
     )
-    print("\nfaults during the 3-process phase:")
+    print(f"\nscaling: 3 processes / 1 process = {ratio:.2f}× requests/s answered (goal ≥ 2.5×; {how})")
+    print(
+        "p95 of submission requests with 1, 2, 3 processes: "
+        + ", ".join(f"{submit_p95(ph):.0f} ms" for ph in scaling)
+    )
+    print_phase(faulted, "3 app processes, unrestricted, with the faults below")
+    print(f"p95 of submission requests: {submit_p95(faulted):.0f} ms")
+    print("\nfaults during the last phase:")
     for f in faults:
         print(f"  {f}")
     c = counts
@@ -656,25 +829,21 @@ def report_sustained(steps: list[dict[str, Any]]) -> None:
     print(f"  {'users':>6}{'req/s':>8}{'submit p95 ms':>15}{'all p95 ms':>12}{'failed':>8}")
     best = None
     for ph in steps:
-        secs = ph["seconds"] or PHASE_SECONDS
         every = sorted(t for v in ph["times"].values() for t in v)
         submit = sorted(t for n, v in ph["times"].items() if n.startswith("submit:") for t in v)
         failed = sum(ph["failures"].values())
         p95 = percentile(submit, 95)
         print(
-            f"  {ph['users']:>6}{len(every) / secs:>8.1f}{p95:>15.0f}"
-            f"{percentile(every, 95):>12.0f}{failed:>8}"
+            f"  {ph['users']:>6}{steady_rate(ph):>8.1f}{p95:>15.0f}{percentile(every, 95):>12.0f}{failed:>8}"
         )
         if p95 <= 300 and failed == 0:
             best = ph
     if best is None:
         print("  no step kept the p95 of submissions within 300 ms")
     else:
-        secs = best["seconds"] or PHASE_SECONDS
-        rate = sum(len(v) for v in best["times"].values()) / secs
         print(
             f"  highest load within the goal (p95 of submissions ≤ 300 ms): {best['users']} users,"
-            f" {rate:.1f} req/s"
+            f" {steady_rate(best):.1f} req/s"
         )
 
 
@@ -703,14 +872,18 @@ def main() -> None:
         rig.setup()
         rig.ensure_apps(3)
         rig.start_consumers()
-        phases = [rig.phase(n, faults=n == 3) for n in (1, 2, 3)]
+        if rig.slices.root is None:
+            log(f"scaling measured without CPU slices: {rig.slices.reason}")
+        rig.phase(3, seconds=WARMUP_SECONDS)  # every app process has served each page once: warm
+        scaling = [rig.phase(n, sliced=True) for n in (1, 2, 3)]
+        faulted = rig.phase(3, faults=True)
         # The highest load the machine sustains: 3 processes, fewer users, no faults.
         steps = [rig.phase(3, users=u) for u in SUSTAIN_STEPS]
         rig.stop_proxy()
         log(f"draining the queue (up to {DRAIN_SECONDS} s)")
         rig.drain()
         counts = rig.check()
-        code = report(phases, counts, rig.faults, rig)
+        code = report(scaling, faulted, counts, rig.faults, rig)
         report_sustained(steps)
     except Exception as exc:
         print(f"scale rig could not run: {type(exc).__name__}: {exc}", file=sys.stderr)
