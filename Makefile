@@ -7,7 +7,7 @@ export KOTODX_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint bench system-deps pdf-deps migrate demo clean messages scale-test
+.PHONY: setup run test lint audit bench system-deps pdf-deps migrate demo clean messages scale-test
 
 ## setup: virtualenv, Python and front-end dependencies (idempotent; used by run and test)
 setup: $(VENV)/.installed node_modules/.installed
@@ -67,6 +67,11 @@ lint: setup
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 
+## audit: known vulnerabilities in the Python and npm dependencies (pip-audit, npm audit; .ci/audit);
+## exit 3 when the advisory services do not answer from this machine (nothing was checked then)
+audit: setup
+	.ci/audit
+
 ## bench: benchmarks, reported as ratios against a baseline measured in the same run
 bench: setup
 	$(BIN)/python -m bench.run
@@ -76,7 +81,7 @@ messages: setup
 	cd src/kotodx && ../../$(BIN)/kotodx makemessages -l en --no-obsolete && ../../$(BIN)/kotodx compilemessages -l en
 
 clean:
-	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-audit node_modules var .pytest_cache .mypy_cache .ruff_cache
 
 ## scale-test: 3 app processes behind HAProxy + 2 queue consumers on PostgreSQL/Redis, load and faults
 ## (bench/scale/rig.py; needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379; about 4 minutes;
