@@ -16,9 +16,11 @@ not find 無線LAN.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
+from collections.abc import Set as AbstractSet
 
 from sudachipy import Dictionary, Morpheme, SplitMode, Tokenizer
 
@@ -97,8 +99,13 @@ def to_katakana(text: str) -> str:
     return text.translate(_HIRAGANA_TO_KATAKANA)
 
 
-def index_terms(text: str) -> set[str]:
-    """Every term under which a document containing ``text`` should be found."""
+@functools.lru_cache(maxsize=4096)
+def index_terms(text: str) -> frozenset[str]:
+    """Every term under which a document containing ``text`` should be found.
+
+    Kept for the last 4,096 texts: the procedure catalog's search analyses the same few hundred texts on
+    every query (a procedure's edited text is a new key).
+    """
     terms: set[str] = set()
     whole_reading: list[str] = []
     for chunk in _chunks(_fold(text)):
@@ -125,7 +132,7 @@ def index_terms(text: str) -> set[str]:
     reading = "".join(whole_reading)
     if _has_japanese(reading) and len(reading) <= _MAX_PHRASE_READING:
         terms.add(reading)
-    return {term for term in terms if _is_term(term)}
+    return frozenset(term for term in terms if _is_term(term))
 
 
 def query_words(query: str) -> list[set[str]]:
@@ -217,7 +224,7 @@ def is_kana(text: str) -> bool:
     return _is_kana(text)
 
 
-def matches(words: list[set[str]], terms: set[str]) -> bool:
+def matches(words: list[set[str]], terms: AbstractSet[str]) -> bool:
     """True when every word has an alternative among ``terms``; a query without words matches nothing."""
     return bool(words) and all(not word.isdisjoint(terms) for word in words)
 
