@@ -308,7 +308,11 @@ STATICFILES_DIRS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Public files: readable by the proxy (nginx as www-data) too, unlike uploads (FILE_UPLOAD_PERMISSIONS).
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
+    },
 }
 # Source maps are for developers' tools, not worth compressing at every collectstatic (they are 10 MB).
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
@@ -351,6 +355,18 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 EMAIL_BACKEND = os.environ.get("KOTODX_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("KOTODX_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("KOTODX_EMAIL_PORT", 25)
+# A relay that asks for a login: user and password; STARTTLS (port 587) or implicit TLS (port 465).
+EMAIL_HOST_USER = os.environ.get("KOTODX_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KOTODX_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KOTODX_EMAIL_STARTTLS")
+EMAIL_USE_SSL = env_bool("KOTODX_EMAIL_SSL")
+EMAIL_TIMEOUT = 30
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "KOTODX_EMAIL_STARTTLS と KOTODX_EMAIL_SSL はどちらか一方だけを指定してください"
+        "（587番ポートは STARTTLS、465番ポートは SSL）。"
+        " Set only one of KOTODX_EMAIL_STARTTLS and KOTODX_EMAIL_SSL."
+    )
 DEFAULT_FROM_EMAIL = os.environ.get("KOTODX_FROM_EMAIL", "noreply@city.koto.example")
 
 # --- Logging ----------------------------------------------------------------------------------

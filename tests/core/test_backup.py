@@ -38,6 +38,10 @@ def test_backup_and_restore_round_trip(personas, media, tmp_path):
     call_command("backup", "-o", str(tmp_path / "backups"), stdout=out)
     archive = Path(out.getvalue().strip())
     assert archive.exists() and archive.name.startswith("kotodx-backup-")
+    # Residents' personal data: the owner alone may read it, whatever the umask; nothing half-written left.
+    assert archive.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "backups").stat().st_mode & 0o777 == 0o700
+    assert [p.name for p in (tmp_path / "backups").iterdir()] == [archive.name]
     # Things change after the backup...
     System.objects.all().delete()
     Department.objects.create(code="new-dept", name="新しい課")

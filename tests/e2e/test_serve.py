@@ -183,3 +183,34 @@ def test_database_down_gives_503_and_a_friendly_page(tmp_path: Path, database_ur
         assert "Traceback" not in page.text and "Error" not in page.text.replace("error", "")
     finally:
         server.stop()
+
+
+def test_app_processes_started_together_collect_static_files_once(tmp_path: Path) -> None:
+    """Several `kotodx serve` on one machine share STATIC_ROOT: started together, one collects and the
+    other waits for it and collects nothing (they used to write over each other's files and one died);
+    a restart without a change collects nothing; the files are readable by the proxy (0644)."""
+    data = tmp_path / "var"
+    env = _env(data)
+    collect = "from kotodx.core.management.commands.serve import collect_static; print(collect_static())"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "kotodx.cli", "shell", "-c", collect],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outputs]
+    assert sorted(out.split()[-1] for out, _ in outputs) == ["False", "True"]
+    static = data / "static"
+    manifest = static / "staticfiles.json"
+    assert manifest.exists()
+    assert manifest.stat().st_mode & 0o777 == 0o644
+    assert all(f.stat().st_mode & 0o777 == 0o644 for f in (static / "kotodx").rglob("*.css"))
+    assert _kotodx("shell", "-c", collect, env=env).stdout.split()[-1] == "False"
+    # A change of the static sources (here: the record of the last collection no longer matches) collects.
+    (data / ".static-collected").write_text("an earlier version")
+    assert _kotodx("shell", "-c", collect, env=env).stdout.split()[-1] == "True"

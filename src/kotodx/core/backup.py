@@ -83,7 +83,7 @@ def backup(out_dir: Path) -> Path:
     """Write the backup file into out_dir and return its path."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = out_dir / f"kotodx-backup-{stamp}.tar.gz"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         engine = _engine()
@@ -116,12 +116,21 @@ def backup(out_dir: Path) -> Path:
         (work / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
         )
-        with tarfile.open(target, "w:gz") as tar:
-            for item in sorted(work.iterdir()):
-                tar.add(item, arcname=item.name)
-            media = Path(settings.MEDIA_ROOT)
-            if media.exists():
-                tar.add(media, arcname="media")
+        # Residents' personal data: readable by the owner only (0600, whatever the umask), and written
+        # under a temporary name so that a backup cut short is never taken for a whole one.
+        partial = target.with_name(target.name + ".part")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh, tarfile.open(fileobj=fh, mode="w:gz") as tar:
+                for item in sorted(work.iterdir()):
+                    tar.add(item, arcname=item.name)
+                media = Path(settings.MEDIA_ROOT)
+                if media.exists():
+                    tar.add(media, arcname="media")
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
     return target
 
 

@@ -1,0 +1,128 @@
+"""Mail to a real SMTP relay (aiosmtpd on loopback) that asks for a login over STARTTLS or implicit TLS,
+configured by environment as docs/deploy.md says; the kotodx process is started as in production."""
+
+import socket
+import ssl
+import subprocess
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from tests.core.test_commands import _kotodx
+
+SEND = (
+    "from django.core.mail import send_mail;"
+    "send_mail('受付のお知らせ', '本文', None, ['resident@example.jp'])"
+)
+
+
+class _Inbox:
+    def __init__(self):
+        self.mails = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's hook name)
+        self.mails.append((session.authenticated, envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+def _authenticate(server, session, envelope, mechanism, auth_data):
+    ok = auth_data.login == b"koto-relay" and auth_data.password == b"s3cret"
+    return AuthResult(success=ok)
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    cert, key = tmp_path / "relay.pem", tmp_path / "relay.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return cert, context
+
+
+def _relay(auth_require_tls=True, **kw):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=_authenticate,
+        auth_require_tls=auth_require_tls,
+        **kw,
+    )
+    controller.start()
+    return inbox, controller
+
+
+def _env(port, cert, **extra):
+    return {
+        "KOTODX_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "KOTODX_EMAIL_HOST": "127.0.0.1",
+        "KOTODX_EMAIL_PORT": str(port),
+        "KOTODX_EMAIL_USER": "koto-relay",
+        "KOTODX_EMAIL_PASSWORD": "s3cret",
+        "SSL_CERT_FILE": str(cert),  # the test relay's own certificate is the trusted one
+        **extra,
+    }
+
+
+def test_mail_goes_through_a_relay_with_login_over_starttls(certificate, tmp_path):
+    cert, context = certificate
+    inbox, controller = _relay(tls_context=context, require_starttls=True)
+    try:
+        port = controller.port
+        result = _kotodx(["shell", "-c", SEND], _env(port, cert, KOTODX_EMAIL_STARTTLS="1"), tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert len(inbox.mails) == 1
+        authenticated, rcpt, content = inbox.mails[0]
+        assert authenticated and rcpt == ["resident@example.jp"]
+        assert b"Subject: =?utf-8?" in content
+        # Without STARTTLS the relay refuses the login, and the sender says so (no mail, no silence).
+        result = _kotodx(["shell", "-c", SEND], _env(port, cert), tmp_path)
+        assert result.returncode != 0 and len(inbox.mails) == 1
+    finally:
+        controller.stop()
+
+
+def test_mail_goes_through_a_relay_with_login_over_implicit_tls(certificate, tmp_path):
+    cert, context = certificate
+    # aiosmtpd only counts STARTTLS as TLS for its auth_require_tls; this whole connection is TLS.
+    inbox, controller = _relay(ssl_context=context, auth_require_tls=False)
+    try:
+        port = controller.port
+        result = _kotodx(["shell", "-c", SEND], _env(port, cert, KOTODX_EMAIL_SSL="1"), tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert len(inbox.mails) == 1 and inbox.mails[0][0]
+    finally:
+        controller.stop()
+
+
+def test_starttls_and_implicit_tls_together_are_refused_at_start(tmp_path):
+    result = _kotodx(["check"], {"KOTODX_EMAIL_STARTTLS": "1", "KOTODX_EMAIL_SSL": "1"}, tmp_path)
+    assert result.returncode != 0
+    assert "KOTODX_EMAIL_STARTTLS" in result.stderr and "どちらか一方" in result.stderr
+    assert "Traceback" not in result.stderr
