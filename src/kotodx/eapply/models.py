@@ -124,6 +124,9 @@ class Submission(models.Model):
     # Set when the resident had signed in by OpenID Connect before starting (eapply.oidc): issuer,
     # subject, provider, time, and the values the sign-in pre-filled (to show staff what was changed).
     verified_identity = models.JSONField("本人確認（OIDC）", default=dict, blank=True)
+    # The language the resident used when submitting (ja, or en on the /en/ pages): the receipt and the
+    # mails staff actions send later (補正のお願い, 承認/却下/完了) are written in it.
+    language = models.CharField("申請時の言語", max_length=8, default="ja")
     resume_key_hash = models.CharField(max_length=64, unique=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,

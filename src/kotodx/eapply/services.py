@@ -525,6 +525,9 @@ def submission_submit(*, submission: Submission, base_url: str = "") -> Submissi
         raise ValidationError("まだ回答していない必須の質問があります。")
     resubmission = fresh.status == Status.CORRECTION
     fresh.applicant_name, fresh.applicant_email = _applicant(fresh.version.definition, fresh.answers)
+    # The language the resident used (English on the /en/ pages), kept for the mails that follow: the
+    # receipt now, a correction request or a decision later. A resubmission takes the language used then.
+    fresh.language = resident_language()
     if not resubmission:
         fresh.submitted_at = timezone.now()
         fresh.purge_after = timezone.localdate() + timedelta(days=fresh.procedure.retention_days)
@@ -556,10 +559,18 @@ def submission_submit(*, submission: Submission, base_url: str = "") -> Submissi
         note="区民による申請",
     )
     ref, email, name = fresh.reference_number, fresh.applicant_email, fresh.procedure.name
-    language = translation.get_language() or "ja"  # the receipt is in the language the resident used
+    language = fresh.language  # the receipt is in the language the resident used
     transaction.on_commit(lambda: _send_receipt(ref or "", email, name, base_url, resubmission, language))
     transaction.on_commit(lambda: _notify_webhooks(fresh.pk, "submission.received"))
     return fresh
+
+
+def resident_language() -> str:
+    """The active language as one of settings.LANGUAGES (Japanese when none is active or it is unknown)."""
+    try:
+        return translation.get_supported_language_variant(translation.get_language() or "ja")
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 def _send_receipt(
@@ -642,28 +653,60 @@ def submission_transition(
     key = None
     if to_status == Status.CORRECTION:
         key = new_resume_key(fresh)
-        link = base_url.rstrip("/") + reverse("eapply:resume", args=[key]) if base_url else ""
-        ref, email, name = fresh.reference_number, fresh.applicant_email, fresh.procedure.name
-        transaction.on_commit(
-            lambda: _mail(
-                email,
-                f"【江東区】{name} 補正のお願い（{ref}）",
-                f"申請（受付番号 {ref}）について、次の点の補正をお願いします。\n\n{comment}\n\n"
-                f"次のリンクから申請内容を直して、もう一度送信してください。\n{link}\n\n江東区",
-            )
-        )
+        subject, body = _correction_mail(fresh, comment, key, base_url)
+        email = fresh.applicant_email
+        transaction.on_commit(lambda: _mail(email, subject, body))
     elif to_status in (Status.APPROVED, Status.REJECTED, Status.COMPLETED):
-        ref, email, name = fresh.reference_number, fresh.applicant_email, fresh.procedure.name
-        label = Status(to_status).label
-        transaction.on_commit(
-            lambda: _mail(
-                email,
-                f"【江東区】{name} {label}のお知らせ（{ref}）",
-                f"申請（受付番号 {ref}）は「{label}」になりました。\n\n{comment}\n\n江東区",
-            )
-        )
+        subject, body = _decision_mail(fresh, to_status, comment)
+        email = fresh.applicant_email
+        transaction.on_commit(lambda: _mail(email, subject, body))
     transaction.on_commit(lambda: _notify_webhooks(fresh.pk, "submission.status_changed"))
     return fresh, key
+
+
+def _correction_mail(submission: Submission, comment: str, key: str, base_url: str) -> tuple[str, str]:
+    """補正のお願い in the language the resident applied in; the resume link opens the pages in it too
+    (/en/... for English). The procedure's name and the staff's comment are data and stay as written."""
+    with translation.override(submission.language or "ja"):
+        link = base_url.rstrip("/") + reverse("eapply:resume", args=[key]) if base_url else ""
+        values = {
+            "procedure": submission.procedure.name,
+            "reference": submission.reference_number,
+            "comment": comment,
+            "url": link,
+        }
+        subject = _("【江東区】%(procedure)s 補正のお願い（%(reference)s）") % values
+        body = (
+            _(
+                "申請（受付番号 %(reference)s）について、次の点の補正をお願いします。\n\n%(comment)s\n\n"
+                "次のリンクから申請内容を直して、もう一度送信してください。\n%(url)s\n\n江東区"
+            )
+            % values
+        )
+    return subject, body
+
+
+def _decision_mail(submission: Submission, to_status: str, comment: str) -> tuple[str, str]:
+    """承認/却下/完了のお知らせ in the language the resident applied in."""
+    with translation.override(submission.language or "ja"):
+        values = {
+            "procedure": submission.procedure.name,
+            "reference": submission.reference_number,
+            "comment": comment,
+            # The labels are plain Japanese (stored, exported); eapply_i18n marks them for the catalogue.
+            "status": _(Status(to_status).label),
+        }
+        subjects = {
+            Status.APPROVED: _("【江東区】%(procedure)s 承認のお知らせ（%(reference)s）"),
+            Status.REJECTED: _("【江東区】%(procedure)s 却下のお知らせ（%(reference)s）"),
+            Status.COMPLETED: _("【江東区】%(procedure)s 完了のお知らせ（%(reference)s）"),
+        }
+        subject = subjects[Status(to_status)] % values
+        body = (
+            _("申請（受付番号 %(reference)s）は「%(status)s」になりました。\n\n%(comment)s\n\n江東区")
+            % values
+        )
+    return subject, body
 
 
 def _mail(to: str, subject: str, body: str) -> None:
