@@ -71,3 +71,19 @@ def test_submitting_runs_in_its_own_transaction(procedure):
     done = services.submission_submit(submission=submission)
     assert done.status == Submission.Status.RECEIVED and done.reference_number
     assert AuditEntry.objects.filter(target_id=str(done.pk), action="create").exists()
+
+
+def test_an_application_made_on_a_residents_behalf_is_japanese_whatever_staff_use(
+    procedure, django_capture_on_commit_callbacks
+):
+    """A clerk on the English staff pages (or a robot) enters a paper form: the resident never used the
+    site, so the stored language, the receipt and the later mails are Japanese."""
+    from django.core import mail
+    from django.utils import translation
+
+    values = {"applicant_name": "江東 花子", "email": "hanako@example.jp", "has_kids": "いいえ"}
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        submission = submission_fill(procedure=procedure, values=values)
+    assert submission.language == "ja"
+    assert [m.to for m in mail.outbox] == [["hanako@example.jp"]]
+    assert "受付番号" in mail.outbox[0].body

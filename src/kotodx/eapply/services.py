@@ -435,7 +435,16 @@ def submission_fill(
 ) -> Submission:
     """An application made on a resident's behalf (a robot's CSV row, a paper form read by OCR), filled
     page by page through the same form checks a resident meets, then submitted. ``values`` maps field id
-    (or label) to the text typed; a page that fails raises ValidationError naming the page and field."""
+    (or label) to the text typed; a page that fails raises ValidationError naming the page and field.
+    The resident never used the site, so their receipt and later mails are Japanese, whatever language
+    the member of staff or robot works in."""
+    with translation.override("ja"):
+        return _fill(procedure=procedure, values=values, files=files, base_url=base_url)
+
+
+def _fill(
+    *, procedure: Procedure, values: dict[str, Any], files: dict[str, Any] | None, base_url: str
+) -> Submission:
     submission, _ = submission_start(procedure=procedure)
     definition = submission.version.definition
     seen: set[str] = set()
