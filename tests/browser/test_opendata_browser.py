@@ -53,6 +53,7 @@ def test_upload_validate_publish_and_find(live_server, personas, page, tmp_path)
     page.locator("table").get_by_role("link", name="図書館一覧", exact=True).click()
     assert page.locator("#point-map").is_visible()
     assert "江東図書館" in page.locator("table").inner_text()
+    assert page.locator(".leaflet-control-attribution a", has_text="地理院タイル").is_visible()
     assert axe_violations(page) == []
     with page.expect_download() as download:
         page.get_by_role("link", name="UTF-8（BOM付き・Excel用）でダウンロード").click()
@@ -143,6 +144,8 @@ def test_english_catalog_dataset_and_resource_pages_pass_axe(live_server, person
         assert axe_violations(page) == [], path
     assert page.locator("#point-map").is_visible()
     assert page.get_by_role("region", name="Map of the rows with a location (12)").is_visible()
+    # The background map's credit, drawn by Leaflet, in the page's language too.
+    assert page.locator(".leaflet-control-attribution a", has_text="GSI Tiles").is_visible()
     assert page.get_by_role("columnheader", name="名称", exact=True).get_attribute("lang") == "ja"
     assert "江東図書館" in page.locator("tbody[lang=ja]").inner_text()
     assert page.get_by_role("link", name="Download as UTF-8 (with BOM, for Excel)").is_visible()

@@ -7,7 +7,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const map = L.map(el, { scrollWheelZoom: false }).setView([35.66, 139.82], 13);
   L.tileLayer("https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png", {
     maxZoom: 18, minZoom: 5,
-    attribution: '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>',
+    // The tiles' credit in the page's language (GSI's own English name on English pages).
+    attribution: `<a href="https://maps.gsi.go.jp/development/ichiran.html">${document.documentElement.lang === "en" ? "GSI Tiles" : "地理院タイル"}</a>`,
   }).addTo(map);
   const colours = ["#0017c1", "#115a36", "#8a5300", "#ce0000", "#6b0077", "#00428c"];
   const escape = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));

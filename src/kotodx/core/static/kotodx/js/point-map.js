@@ -7,7 +7,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const map = L.map(el, { scrollWheelZoom: false });
   L.tileLayer("https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png", {
     maxZoom: 18, minZoom: 5,
-    attribution: '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>',
+    // The tiles' credit in the page's language (GSI's own English name on English pages).
+    attribution: `<a href="https://maps.gsi.go.jp/development/ichiran.html">${document.documentElement.lang === "en" ? "GSI Tiles" : "地理院タイル"}</a>`,
   }).addTo(map);
   const markers = points.map((p) => L.circleMarker([p.lat, p.lon], { radius: 6, color: "#0017c1", weight: 2 })
     .bindPopup(p.name || `${p.lat}, ${p.lon}`));
