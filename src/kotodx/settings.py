@@ -349,6 +349,7 @@ MEDIA_URL = "/media/"  # never served directly: downloads go through views that 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750  # the proxy passes through the data folder, never into these
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- Mail (receipts to residents) ---------------------------------------------------------------
@@ -361,6 +362,12 @@ EMAIL_HOST_PASSWORD = os.environ.get("KOTODX_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("KOTODX_EMAIL_STARTTLS")
 EMAIL_USE_SSL = env_bool("KOTODX_EMAIL_SSL")
 EMAIL_TIMEOUT = 30
+if PRODUCTION and EMAIL_HOST_USER and not (EMAIL_USE_TLS or EMAIL_USE_SSL):
+    raise ImproperlyConfigured(
+        "本番モードでは、メールのログイン（KOTODX_EMAIL_USER）には KOTODX_EMAIL_STARTTLS=1 か"
+        " KOTODX_EMAIL_SSL=1 が必要です（パスワードを暗号化せずに送らないため）。"
+        " KOTODX_EMAIL_USER needs KOTODX_EMAIL_STARTTLS=1 or KOTODX_EMAIL_SSL=1 in production mode."
+    )
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured(
         "KOTODX_EMAIL_STARTTLS と KOTODX_EMAIL_SSL はどちらか一方だけを指定してください"

@@ -126,3 +126,26 @@ def test_starttls_and_implicit_tls_together_are_refused_at_start(tmp_path):
     assert result.returncode != 0
     assert "KOTODX_EMAIL_STARTTLS" in result.stderr and "どちらか一方" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_login_without_tls_is_refused_in_production(tmp_path):
+    env = {"KOTODX_PRODUCTION": "1", "SECRET_KEY": "x" * 50, "KOTODX_EMAIL_USER": "koto-relay"}
+    result = _kotodx(["check"], env, tmp_path)
+    assert result.returncode != 0
+    assert "KOTODX_EMAIL_STARTTLS" in result.stderr and "暗号化" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _kotodx(["check"], {**env, "KOTODX_EMAIL_STARTTLS": "1"}, tmp_path).returncode == 0
+
+
+def test_an_untrusted_relay_certificate_is_refused(certificate, tmp_path):
+    """The relay's certificate is checked: without it among the trusted ones, nothing is sent."""
+    cert, context = certificate
+    inbox, controller = _relay(tls_context=context, require_starttls=True)
+    try:
+        env = _env(controller.port, cert, KOTODX_EMAIL_STARTTLS="1")
+        env["SSL_CERT_FILE"] = str(tmp_path / "no-such-ca.pem")
+        result = _kotodx(["shell", "-c", SEND], env, tmp_path)
+        assert result.returncode != 0 and "CERTIFICATE_VERIFY_FAILED" in result.stderr
+        assert inbox.mails == []
+    finally:
+        controller.stop()
