@@ -15,7 +15,7 @@ setup: $(VENV)/.installed node_modules/.installed
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ が必要です (python3)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --upgrade pip setuptools
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
@@ -68,7 +68,7 @@ lint: setup
 	$(BIN)/mypy src
 
 ## audit: known vulnerabilities in the Python and npm dependencies (pip-audit, npm audit; .ci/audit);
-## exit 3 when the advisory services do not answer from this machine (nothing was checked then)
+## exit 1 on a finding, 3 when one of the two could not be audited (its advisory service does not answer)
 audit: setup
 	.ci/audit
 
