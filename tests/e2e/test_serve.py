@@ -214,3 +214,22 @@ def test_app_processes_started_together_collect_static_files_once(tmp_path: Path
     # A change of the static sources (here: the record of the last collection no longer matches) collects.
     (data / ".static-collected").write_text("an earlier version")
     assert _kotodx("shell", "-c", collect, env=env).stdout.split()[-1] == "True"
+
+
+def test_the_static_fingerprint_follows_content_not_file_times(tmp_path: Path, settings) -> None:
+    """Several app machines have checkouts of their own (other file times) and share one STATIC_ROOT: the
+    fingerprint that decides whether to collect changes with a file's content only."""
+    from kotodx.core.management.commands.serve import static_fingerprint
+
+    source = tmp_path / "static"
+    source.mkdir()
+    (source / "site.css").write_text("body { color: #1a1a1c; }")
+    settings.STATICFILES_DIRS = [source]
+    before = static_fingerprint()
+    os.utime(source / "site.css", (1_000_000_000, 1_000_000_000))  # another checkout, another time
+    assert static_fingerprint() == before
+    (source / "site.css").write_text("body { color: #000; }")
+    changed = static_fingerprint()
+    assert changed != before
+    (source / "new.js").write_text("")
+    assert static_fingerprint() not in (before, changed)
