@@ -201,3 +201,19 @@ def test_resubmission_takes_the_language_used_then(
         "ja": f"【江東区】テスト手続 承認のお知らせ（{ref}）",
     }
     assert approved.subject == expected[then]
+
+
+@pytest.mark.parametrize(("stored", "prefix"), [("en-gb", "/en/"), ("fr", "/"), ("", "/")])
+def test_a_stored_language_the_site_lacks_gives_a_working_link(apply, staff, stored, prefix):
+    """Only / and /en/ exist: a language the site does not have (a regional variant, one never offered, a
+    row from before the field) mails the nearest one it has, and the link opens."""
+    submission, client = apply("ja")
+    Submission.objects.filter(pk=submission.pk).update(language=stored)
+    submission.refresh_from_db()
+    message = staff(submission, "correction", comment="住所の番地を確認してください。")
+    link = link_in(message)
+    assert link.startswith(prefix + "apply/resume/"), link
+    english = message.subject.startswith("[Koto City] Please correct your application")
+    assert english == (prefix == "/en/"), message.subject
+    assert english or message.subject.startswith("【江東区】テスト手続 補正のお願い"), message.subject
+    assert client.get(link, follow=True).status_code == 200

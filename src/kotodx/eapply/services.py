@@ -438,13 +438,6 @@ def submission_fill(
     (or label) to the text typed; a page that fails raises ValidationError naming the page and field.
     The resident never used the site, so their receipt and later mails are Japanese, whatever language
     the member of staff or robot works in."""
-    with translation.override("ja"):
-        return _fill(procedure=procedure, values=values, files=files, base_url=base_url)
-
-
-def _fill(
-    *, procedure: Procedure, values: dict[str, Any], files: dict[str, Any] | None, base_url: str
-) -> Submission:
     submission, _ = submission_start(procedure=procedure)
     definition = submission.version.definition
     seen: set[str] = set()
@@ -479,7 +472,9 @@ def _fill(
         submission = submission_save_page(
             submission=submission, page_id=page["id"], answers=answers, uploads=uploads
         )
-    return submission_submit(submission=submission, base_url=base_url)
+    # Errors above are in the language staff work in; the submission itself is Japanese.
+    with translation.override("ja"):
+        return submission_submit(submission=submission, base_url=base_url)
 
 
 def _as_typed(question: dict[str, Any], value: Any) -> Any:
@@ -574,10 +569,11 @@ def submission_submit(*, submission: Submission, base_url: str = "") -> Submissi
     return fresh
 
 
-def resident_language() -> str:
-    """The active language as one of settings.LANGUAGES (Japanese when none is active or it is unknown)."""
+def resident_language(code: str | None = None) -> str:
+    """``code`` (by default the active language) as one of settings.LANGUAGES: Japanese when there is none
+    or it is unknown, so that a mail's text and its links (/en/…) are always of a language the site has."""
     try:
-        return translation.get_supported_language_variant(translation.get_language() or "ja")
+        return translation.get_supported_language_variant(code or translation.get_language() or "ja")
     except LookupError:
         return settings.LANGUAGE_CODE
 
@@ -676,7 +672,7 @@ def submission_transition(
 def _correction_mail(submission: Submission, comment: str, key: str, base_url: str) -> tuple[str, str]:
     """補正のお願い in the language the resident applied in; the resume link opens the pages in it too
     (/en/... for English). The procedure's name and the staff's comment are data and stay as written."""
-    with translation.override(submission.language or "ja"):
+    with translation.override(resident_language(submission.language)):
         link = base_url.rstrip("/") + reverse("eapply:resume", args=[key]) if base_url else ""
         values = {
             "procedure": submission.procedure.name,
@@ -697,7 +693,7 @@ def _correction_mail(submission: Submission, comment: str, key: str, base_url: s
 
 def _decision_mail(submission: Submission, to_status: str, comment: str) -> tuple[str, str]:
     """承認/却下/完了のお知らせ in the language the resident applied in."""
-    with translation.override(submission.language or "ja"):
+    with translation.override(resident_language(submission.language)):
         values = {
             "procedure": submission.procedure.name,
             "reference": submission.reference_number,
