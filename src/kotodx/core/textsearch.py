@@ -25,6 +25,7 @@ from collections.abc import Set as AbstractSet
 from sudachipy import Dictionary, Morpheme, SplitMode, Tokenizer
 
 __all__ = [
+    "catalog_terms",
     "index_terms",
     "is_kana",
     "matches",
@@ -99,13 +100,16 @@ def to_katakana(text: str) -> str:
     return text.translate(_HIRAGANA_TO_KATAKANA)
 
 
-@functools.lru_cache(maxsize=4096)
-def index_terms(text: str) -> frozenset[str]:
-    """Every term under which a document containing ``text`` should be found.
+@functools.lru_cache(maxsize=2048)
+def catalog_terms(text: str) -> frozenset[str]:
+    """index_terms() of a text searched again and again, kept for the last 2,048 texts: the procedure
+    catalog's search analyses the same few hundred short texts on every query (an edited text is a new
+    key). Not for one-off or long texts (the open-data index): they would push these out."""
+    return frozenset(index_terms(text))
 
-    Kept for the last 4,096 texts: the procedure catalog's search analyses the same few hundred texts on
-    every query (a procedure's edited text is a new key).
-    """
+
+def index_terms(text: str) -> set[str]:
+    """Every term under which a document containing ``text`` should be found."""
     terms: set[str] = set()
     whole_reading: list[str] = []
     for chunk in _chunks(_fold(text)):
@@ -132,7 +136,7 @@ def index_terms(text: str) -> frozenset[str]:
     reading = "".join(whole_reading)
     if _has_japanese(reading) and len(reading) <= _MAX_PHRASE_READING:
         terms.add(reading)
-    return frozenset(term for term in terms if _is_term(term))
+    return {term for term in terms if _is_term(term)}
 
 
 def query_words(query: str) -> list[set[str]]:

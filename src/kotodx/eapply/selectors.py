@@ -23,8 +23,8 @@ def procedure_search(q: str = "", category: str = "") -> list[Procedure]:
         return []
     scored = []
     for p in procedures:
-        title = textsearch.index_terms(p.name)
-        body = textsearch.index_terms(f"{p.description} {p.get_category_display()} {p.eligibility}")
+        title = textsearch.catalog_terms(p.name)
+        body = textsearch.catalog_terms(f"{p.description} {p.get_category_display()} {p.eligibility}")
         if textsearch.matches(words, title | body):
             scored.append((sum(2 if alts & title else 1 for alts in words), p))
     scored.sort(key=lambda t: (-t[0], t[1].name))
