@@ -84,6 +84,7 @@ def backup(out_dir: Path) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = out_dir / f"kotodx-backup-{stamp}.tar.gz"
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _remove_dead_partials(out_dir)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         engine = _engine()
@@ -117,21 +118,44 @@ def backup(out_dir: Path) -> Path:
             json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
         )
         # Residents' personal data: readable by the owner only (0600, whatever the umask), and written
-        # under a temporary name so that a backup cut short is never taken for a whole one.
-        partial = target.with_name(target.name + ".part")
+        # under a temporary name, on disk before it takes its own, so that a backup cut short (even by
+        # a power cut) is never taken for a whole one.
+        partial = target.with_name(f"{target.name}.{os.getpid()}.part")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            with os.fdopen(fd, "wb") as fh, tarfile.open(fileobj=fh, mode="w:gz") as tar:
-                for item in sorted(work.iterdir()):
-                    tar.add(item, arcname=item.name)
-                media = Path(settings.MEDIA_ROOT)
-                if media.exists():
-                    tar.add(media, arcname="media")
+            with os.fdopen(fd, "wb") as fh:
+                with tarfile.open(fileobj=fh, mode="w:gz") as tar:
+                    for item in sorted(work.iterdir()):
+                        tar.add(item, arcname=item.name)
+                    media = Path(settings.MEDIA_ROOT)
+                    if media.exists():
+                        tar.add(media, arcname="media")
+                fh.flush()
+                os.fsync(fh.fileno())
             os.replace(partial, target)
+            dir_fd = os.open(out_dir, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
     return target
+
+
+def _remove_dead_partials(out_dir: Path) -> None:
+    """A backup killed outright (kill -9, out of memory) leaves its .part file, full of personal data:
+    those of processes that no longer run are removed."""
+    for part in out_dir.glob("kotodx-backup-*.part"):
+        pid = part.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            part.unlink(missing_ok=True)
+
+
+def folder_is_private(out_dir: Path) -> bool:
+    """Only the owner may enter the backup folder (no group or other permission bits)."""
+    return out_dir.stat().st_mode & 0o077 == 0
 
 
 def _read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:

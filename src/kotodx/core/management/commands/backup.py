@@ -25,4 +25,10 @@ class Command(BaseCommand):
             path = backup.backup(out)
         except backup.BackupProblem as exc:
             raise CommandError(str(exc)) from exc
+        if not backup.folder_is_private(out):
+            self.stderr.write(
+                f"注意: {out} はほかの利用者も開けます。区民の個人情報を含むので、"
+                f"所有者だけが開けるようにしてください（chmod 700 {out}）。"
+                f" Warning: others may open {out}; chmod 700 it."
+            )
         self.stdout.write(str(path))
