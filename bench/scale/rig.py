@@ -169,14 +169,34 @@ class CpuSlices:
         else:
             self.reason = "no cgroup cpu controller on this machine"
             return
+        self._remove_stale(base)
+        root = base / tag
         try:
-            root = base / tag
             root.mkdir()
+        except OSError as exc:
+            self.reason = f"cannot create a cgroup under {base} ({exc.strerror}; the rig must run as root)"
+            return
+        try:
             if self.v2:
                 (root / "cgroup.subtree_control").write_text("+cpu")
-            self.root = root
         except OSError as exc:
-            self.reason = f"cannot create a cgroup ({exc.strerror}; the rig must run as root)"
+            root.rmdir()
+            self.reason = f"cannot enable the cpu controller under {base} ({exc.strerror})"
+            return
+        self.root = root
+
+    @staticmethod
+    def _remove_stale(base: Path) -> None:
+        """The slices of an earlier rig that was killed outright (its pid is gone), once they are empty."""
+        for old in base.glob("kotodx_scale_*"):
+            pid = old.name.rpartition("_")[2]
+            if not pid.isdigit() or Path(f"/proc/{pid}").exists():
+                continue
+            with contextlib.suppress(OSError):  # still holds a live process: left alone
+                for child in old.iterdir():
+                    if child.is_dir():
+                        child.rmdir()
+                old.rmdir()
 
     @property
     def label(self) -> str:
@@ -202,7 +222,7 @@ class CpuSlices:
                 self._procs(d).write_text(str(pid))
 
     def release(self, pids: list[int]) -> None:
-        """Back to the cgroup the rig runs in (no quota)."""
+        """Back to the top of the hierarchy, where the rig's processes run (no quota)."""
         if self.root is None:
             return
         for pid in pids:
@@ -232,6 +252,7 @@ class Rig:
         self.jobs_started = 0
         self.jobs_start_errors = 0
         self.db_created = False
+        self.phases_run = 0
         self.slices = CpuSlices(APP_CPU, f"kotodx_scale_{self.pid}")
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("KOTODX_", "DATABASE_", "REDIS_"))},
@@ -402,7 +423,10 @@ backend app
         self.stop_proxy()
         for port, proc in self.apps.items():
             if proc.poll() is None:
-                self.slices.release(self.app_pids(port))
+                try:
+                    self.slices.release(self.app_pids(port))
+                except OSError as exc:  # they are stopped below all the same
+                    log(f"could not take the app process on {port} out of its CPU slice: {exc}")
         for proc in [*self.apps.values(), *self.consumers]:
             if proc.poll() is None:
                 proc.terminate()
@@ -551,7 +575,9 @@ backend app
             else:
                 self.slices.release(self.app_pids(port))
         base = self.start_proxy(n)
-        stats_file = self.tmp / f"stats-{n}-{users}.json"
+        self.phases_run += 1  # each phase's files of its own: a Locust that dies leaves no earlier figures
+        name = f"{self.phases_run}-{n}p-{users}u"
+        stats_file = self.tmp / f"stats-{name}.json"
         stop = threading.Event()
         helpers = [threading.Thread(target=self.job_starter, args=(stop,), daemon=True)]
         if faults:
@@ -562,7 +588,7 @@ backend app
             + (", faults" if faults else "")
         )
         cpu_before = cpu_seconds([pid for port in ports for pid in self.app_pids(port)])
-        out = open(self.tmp / f"locust-{n}-{users}.log", "wb")  # noqa: SIM115
+        out = open(self.tmp / f"locust-{name}.log", "wb")  # noqa: SIM115
         locust = subprocess.Popen(
             [
                 PY,
@@ -606,7 +632,7 @@ backend app
             for t in helpers:
                 t.join(timeout=30)
         if not stats_file.exists():
-            raise RuntimeError(f"Locust wrote no statistics: see {self.tmp / f'locust-{n}-{users}.log'}")
+            raise RuntimeError(f"Locust wrote no statistics: see {self.tmp / f'locust-{name}.log'}")
         app_cpu = cpu_seconds([pid for port in ports for pid in self.app_pids(port)]) - cpu_before
         return {
             "processes": n,
@@ -865,6 +891,8 @@ def main() -> None:
     if importlib.util.find_spec("locust") is None:  # not imported here: gevent would patch this process
         sys.exit(f"locust is needed: {PY} -m pip install locust")
     rig_load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    # A CI that is cancelled sends SIGTERM: stop through the clean-up below (processes, cgroups, database).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
     started = time.monotonic()
     rig = Rig(embedded=args.embedded)
     code = 2
