@@ -61,6 +61,14 @@ def test_items_paging_and_counts(layers):
         nxt = [link["href"] for link in page["links"] if link["rel"] == "next"]
         url = nxt[0].replace("http://testserver", "") if nxt else None
     assert seen == list(range(1, 26))
+    # The whole layer's pages (ids from the index first, then those rows): in fid order, with their own
+    # properties and geometry, and empty past the end.
+    second = get("/ogc/collections/facilities/items", limit="10", offset="10").json()
+    assert [f["id"] for f in second["features"]] == list(range(11, 21))
+    assert second["features"][0]["properties"]["名称"] == "施設10"
+    assert second["features"][0]["geometry"]["type"] == "Point"
+    beyond = get("/ogc/collections/facilities/items", limit="10", offset="40").json()
+    assert beyond["features"] == [] and beyond["numberMatched"] == 25
 
 
 def test_limit_is_clamped_not_refused(layers):

@@ -467,7 +467,10 @@ def _page(
         return page, len(matched)
     text = qs.annotate(text=Cast("properties", TextField()))
     if index_box is None and not by_property:  # the whole layer: its count is known
-        return list(text.values_list("fid", "geometry", "text")[offset : offset + limit]), layer.feature_count
+        # The page's ids first, from the (layer, fid) index alone, then only those rows: an OFFSET over the
+        # rows themselves reads (and casts) every skipped one.
+        ids = qs.values("id")[offset : offset + limit]
+        return list(text.filter(id__in=ids).values_list("fid", "geometry", "text")), layer.feature_count
     # One statement: the page, with the matches counted by a window over the same rows.
     rows = list(
         text.annotate(total=Window(Count("*"))).values_list("fid", "geometry", "text", "total")[
