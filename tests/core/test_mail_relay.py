@@ -1,6 +1,7 @@
 """Mail to a real SMTP relay (aiosmtpd on loopback) that asks for a login over STARTTLS or implicit TLS,
 configured by environment as docs/deploy.md says; the kotodx process is started as in production."""
 
+import contextlib
 import socket
 import ssl
 import subprocess
@@ -61,7 +62,9 @@ def certificate(tmp_path):
     return cert, context
 
 
+@contextlib.contextmanager
 def _relay(auth_require_tls=True, **kw):
+    """A real SMTP relay on a free loopback port that asks for a login; yields (inbox, port)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -75,7 +78,10 @@ def _relay(auth_require_tls=True, **kw):
         **kw,
     )
     controller.start()
-    return inbox, controller
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
 
 
 def _env(port, cert, **extra):
@@ -92,9 +98,7 @@ def _env(port, cert, **extra):
 
 def test_mail_goes_through_a_relay_with_login_over_starttls(certificate, tmp_path):
     cert, context = certificate
-    inbox, controller = _relay(tls_context=context, require_starttls=True)
-    try:
-        port = controller.port
+    with _relay(tls_context=context, require_starttls=True) as (inbox, port):
         result = _kotodx(["shell", "-c", SEND], _env(port, cert, KOTODX_EMAIL_STARTTLS="1"), tmp_path)
         assert result.returncode == 0, result.stderr
         assert len(inbox.mails) == 1
@@ -104,21 +108,15 @@ def test_mail_goes_through_a_relay_with_login_over_starttls(certificate, tmp_pat
         # Without STARTTLS the relay refuses the login, and the sender says so (no mail, no silence).
         result = _kotodx(["shell", "-c", SEND], _env(port, cert), tmp_path)
         assert result.returncode != 0 and len(inbox.mails) == 1
-    finally:
-        controller.stop()
 
 
 def test_mail_goes_through_a_relay_with_login_over_implicit_tls(certificate, tmp_path):
     cert, context = certificate
     # aiosmtpd only counts STARTTLS as TLS for its auth_require_tls; this whole connection is TLS.
-    inbox, controller = _relay(ssl_context=context, auth_require_tls=False)
-    try:
-        port = controller.port
+    with _relay(ssl_context=context, auth_require_tls=False) as (inbox, port):
         result = _kotodx(["shell", "-c", SEND], _env(port, cert, KOTODX_EMAIL_SSL="1"), tmp_path)
         assert result.returncode == 0, result.stderr
         assert len(inbox.mails) == 1 and inbox.mails[0][0]
-    finally:
-        controller.stop()
 
 
 def test_starttls_and_implicit_tls_together_are_refused_at_start(tmp_path):
@@ -140,12 +138,9 @@ def test_a_login_without_tls_is_refused_in_production(tmp_path):
 def test_an_untrusted_relay_certificate_is_refused(certificate, tmp_path):
     """The relay's certificate is checked: without it among the trusted ones, nothing is sent."""
     cert, context = certificate
-    inbox, controller = _relay(tls_context=context, require_starttls=True)
-    try:
-        env = _env(controller.port, cert, KOTODX_EMAIL_STARTTLS="1")
+    with _relay(tls_context=context, require_starttls=True) as (inbox, port):
+        env = _env(port, cert, KOTODX_EMAIL_STARTTLS="1")
         env["SSL_CERT_FILE"] = str(tmp_path / "no-such-ca.pem")
         result = _kotodx(["shell", "-c", SEND], env, tmp_path)
         assert result.returncode != 0 and "CERTIFICATE_VERIFY_FAILED" in result.stderr
         assert inbox.mails == []
-    finally:
-        controller.stop()
