@@ -1,6 +1,6 @@
 """OGC API – Features against pygeoapi, in one run (`python -m bench.gis_bench`, part of `make bench`).
 
-1. The anchor: `../shared/bench/pygeoapi-anchor/run.sh` — pygeoapi 0.21 (2 gunicorn workers) serving
+1. The anchor: the peer rig `pygeoapi-anchor/run.sh` in KOTODX_BENCH_PEERS (by default ../shared/bench) — pygeoapi 0.21 (2 gunicorn workers) serving
    200,000 points from PostGIS, loaded by wrk (8 connections) with 1,000 random 500 m bbox queries
    (limit=100), single items and offset pages, then the raw SQL floor of the bbox query.
 2. The same points: the anchor's own `load_data.sql` (same SQL, same seed) run in a scratch database of the
@@ -23,7 +23,9 @@ from pathlib import Path
 
 from bench.server import serve
 
-ANCHOR = Path(__file__).resolve().parents[2] / "shared" / "bench" / "pygeoapi-anchor"
+from bench.peers import PEERS, absent
+
+ANCHOR = PEERS / "pygeoapi-anchor"
 SECONDS = int(os.environ.get("KOTODX_BENCH_GIS_SECONDS", "15"))
 SCENARIOS = ("a_bbox", "b_item", "c_offset")
 PG = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-v", "ON_ERROR_STOP=1"]
@@ -150,8 +152,8 @@ def run_ours(backend: str, env: dict[str, str], points: Path, url_dir: Path) -> 
 
 
 def main() -> None:
-    if not ANCHOR.is_dir():
-        print(f"GIS: the pygeoapi anchor is not at {ANCHOR}; skipped")
+    if not (ANCHOR / "run.sh").is_file():
+        absent("GIS", ANCHOR, "pygeoapi 0.21 on PostGIS with 200,000 points, wrk and rand_paths.lua")
         return
     work = Path(os.environ.get("KOTODX_BENCH_ANCHOR_WORK", Path.home() / ".cache" / "pygeoapi-anchor"))
     anchor = run_anchor(work)  # also installs wrk and PostGIS, and writes the URL lists

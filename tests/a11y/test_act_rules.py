@@ -1,5 +1,5 @@
 """Our own rules for ACT rules that axe-core alone does not get right, scored on a selection of the W3C test
-cases (copied out of ../shared with the test assets they load): our checker is consistent on each, and
+cases (shipped in tests/data/act, with the test assets they load): our checker is consistent on each, and
 axe-core alone is not, so the difference is made by our rules."""
 
 import json
@@ -12,7 +12,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-SHARED_ACT = Path(__file__).resolve().parents[3] / "shared" / "data" / "a11y" / "act"
+ACT = Path(__file__).resolve().parents[1] / "data" / "act"  # tests/data/SOURCES.md
 # ACT rule → the test-asset folders its cases load
 RULES = {
     "d0f69e": [],  # table header cell has assigned cells
@@ -26,9 +26,7 @@ RULES = {
 
 @pytest.fixture(scope="module")
 def act_dir(tmp_path_factory):
-    if not SHARED_ACT.exists():
-        pytest.skip("the W3C ACT test cases are not in ../shared/data/a11y/act")
-    src = SHARED_ACT / "content-assets" / "wcag-act-rules"
+    src = ACT / "content-assets" / "wcag-act-rules"
     root = tmp_path_factory.mktemp("act")
     dst = root / "content-assets" / "wcag-act-rules"
     (dst / "testcases").mkdir(parents=True)

@@ -17,7 +17,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-SHARED_ACT = Path(__file__).resolve().parents[3] / "shared" / "data" / "a11y" / "act"
+ACT = Path(__file__).resolve().parents[1] / "data" / "act"  # tests/data/SOURCES.md
 PAGES = {
     "bad.html": """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>お知らせ</title></head>
 <body><main><h1>江 東 区 の お知らせ</h1><p>㈱コトウの説明会 ① です。</p>
@@ -107,11 +107,9 @@ def test_exit_codes_and_formats(site):
 
 @pytest.fixture
 def act_dir(tmp_path):
-    """The ACT test cases of three rules (html lang, page title, image name), copied out of shared/."""
-    if not SHARED_ACT.exists():
-        pytest.skip("the W3C ACT test cases are not in ../shared/data/a11y/act")
+    """The ACT test cases of three rules (html lang, page title, image name), from tests/data/act."""
     rules = {"b5c3f8", "2779a5", "23a2a8"}
-    src = SHARED_ACT / "content-assets" / "wcag-act-rules"
+    src = ACT / "content-assets" / "wcag-act-rules"
     dst = tmp_path / "act" / "content-assets" / "wcag-act-rules"
     (dst / "testcases").mkdir(parents=True)
     doc = json.loads((src / "testcases.json").read_text())

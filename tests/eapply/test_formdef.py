@@ -38,7 +38,7 @@ from kotodx.eapply.formdef import (
     visible_pages,
 )
 
-SOURCE_TOWNS = Path("/work/shared/data/gis/geolonia_japanese-addresses_api_ja_tokyo_koto-ku.json")
+SOURCE_TOWNS = Path(__file__).resolve().parents[1] / "data" / "gis" / "geolonia_japanese-addresses_api_ja_tokyo_koto-ku.json"
 TEMPLATES = Path(formdef.__file__).parent / "templates"
 
 KIDS_GROUP: dict[str, Any] = {

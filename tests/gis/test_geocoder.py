@@ -19,9 +19,9 @@ from shapely.geometry import MultiPolygon, Point
 
 from kotodx.gis import geocoder
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-KOTO = SHARED / "opendata" / "koto"
-GIS = SHARED / "gis"
+DATA = Path(__file__).resolve().parents[1] / "data"  # tests/data/SOURCES.md
+KOTO = DATA / "opendata" / "koto"
+GIS = DATA / "gis"
 FACILITY_FILES = ("koto-library.csv", "koto-park.csv")
 
 TOYOSU = (139.7925, 35.6535)  # lon, lat (reference.md)

@@ -9,8 +9,8 @@ import pytest
 from kotodx.opendata import services
 from kotodx.opendata.models import Dataset, Group
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "opendata"
-KOTO = SHARED / "koto"
+DATA = Path(__file__).resolve().parents[1] / "data" / "opendata"  # tests/data/SOURCES.md
+KOTO = DATA / "koto"
 
 
 def make_dataset(

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.conftest import client_for
-from tests.opendata.conftest import SHARED, make_dataset
+from tests.opendata.conftest import DATA, make_dataset
 
 
 def call(action, method="get", **params):
@@ -76,7 +76,7 @@ def test_metadata_modified_range(catalog):
 
 
 def test_package_show_has_the_shape_of_the_tokyo_catalog(catalog):
-    tokyo = json.loads((SHARED / "tokyo-ckan" / "14ce3ea1-ca4a-46d8-9d7d-b9cd98698fa5.json").read_text())[
+    tokyo = json.loads((DATA / "tokyo-ckan" / "14ce3ea1-ca4a-46d8-9d7d-b9cd98698fa5.json").read_text())[
         "result"
     ]
     ours = call("package_show", id="aed").json()["result"]

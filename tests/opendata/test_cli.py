@@ -13,7 +13,7 @@ import pytest
 
 from kotodx.opendata import validation
 
-KOTO = Path(__file__).resolve().parents[3] / "shared" / "data" / "opendata" / "koto"
+from tests.opendata.conftest import KOTO
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from kotodx.opendata import validation
 from kotodx.opendata.validation import FileProblem, decode_csv, validate_csv
 
-KOTO = Path(__file__).resolve().parents[3] / "shared" / "data" / "opendata" / "koto"
+from tests.opendata.conftest import KOTO
 SIX = {
     "aed": "AED設置箇所一覧",
     "childcare-facilities": "子育て施設一覧",

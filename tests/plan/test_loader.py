@@ -11,7 +11,7 @@ from kotodx.plan.loader import PlanFileError, read_plan_file, read_plan_text
 from kotodx.plan.models import Guideline, IndividualMeasure, Kpi, Measure, Plan, PlanRevision
 from tests.plan.conftest import DATA, small_plan_yaml
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_6f20cb0dc966943c.txt"
+SEED = Path(__file__).resolve().parents[1] / "data" / "plan" / "koto-plan-2020-seed.txt"
 
 
 def test_koto_plan_has_the_seeds_structure_and_text(koto_plan):

@@ -1,6 +1,7 @@
 """Scoring an engine against the W3C ACT Rules test cases, the way W3C scores implementations.
 
-The folder (like ../shared/data/a11y/act) is served on loopback so that /WAI/content-assets/... resolves;
+The folder (like tests/data/act, or a full copy of w3c/wcag-act-rules) is served on loopback so that
+/WAI/content-assets/... resolves;
 each test case is opened in Chromium and checked; an ACT rule's outcome on a case is "failed" when any
 rule of ours or axe's that implements it fails, "cantTell" when one needs review, else passed.
 
