@@ -2,11 +2,11 @@
 
 A local copy of 100 pages — the first 100 HTML test cases of the W3C ACT Rules (the full set when
 KOTODX_BENCH_ACT names it, else the subset shipped in tests/data/act; varied real markup, many with known
-problems) — served on loopback. The pa11y anchor (the peer rig `pa11y-anchor/run.sh` in KOTODX_BENCH_PEERS,
-by default ../shared/bench beside the checkout: pa11y-ci 4, axe runner, WCAG2AA, the system Chromium) checks them at
-concurrency 2; then our checker checks the same URLs at concurrency 2, with all its rules (axe-core, ours,
-keyboard checks) and with axe-core alone. Reported: pages per minute (browser start included, as pa11y's)
-and findings, as ratios against pa11y in the same run."""
+problems) — served on loopback. The pa11y anchor (the peer rig `pa11y-anchor/run.sh` in
+KOTODX_BENCH_PEERS, by default ../shared/bench beside the checkout: pa11y-ci 4, axe runner, WCAG2AA, the
+system Chromium) checks them at concurrency 2; then our checker checks the same URLs at concurrency 2,
+with all its rules (axe-core, ours, keyboard checks) and with axe-core alone. Reported: pages per minute
+(browser start included, as pa11y's) and findings, as ratios against pa11y in the same run."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """OGC API – Features against pygeoapi, in one run (`python -m bench.gis_bench`, part of `make bench`).
 
-1. The anchor: the peer rig `pygeoapi-anchor/run.sh` in KOTODX_BENCH_PEERS (by default ../shared/bench) — pygeoapi 0.21 (2 gunicorn workers) serving
-   200,000 points from PostGIS, loaded by wrk (8 connections) with 1,000 random 500 m bbox queries
-   (limit=100), single items and offset pages, then the raw SQL floor of the bbox query.
+1. The anchor: the peer rig `pygeoapi-anchor/run.sh` in KOTODX_BENCH_PEERS (by default ../shared/bench) —
+   pygeoapi 0.21 (2 gunicorn workers) serving 200,000 points from PostGIS, loaded by wrk (8 connections)
+   with 1,000 random 500 m bbox queries (limit=100), single items and offset pages, then the raw SQL
+   floor of the bbox query.
 2. The same points: the anchor's own `load_data.sql` (same SQL, same seed) run in a scratch database of the
    local PostgreSQL (PostGIS comes with the anchor), read out and loaded into our layer `facilities`.
 3. Our server (`kotodx serve`, 2 gunicorn workers) on the embedded SQLite and on PostgreSQL, loaded by the
@@ -21,9 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.server import serve
-
 from bench.peers import PEERS, absent
+from bench.server import serve
 
 ANCHOR = PEERS / "pygeoapi-anchor"
 SECONDS = int(os.environ.get("KOTODX_BENCH_GIS_SECONDS", "15"))

@@ -38,7 +38,8 @@ from kotodx.eapply.formdef import (
     visible_pages,
 )
 
-SOURCE_TOWNS = Path(__file__).resolve().parents[1] / "data" / "gis" / "geolonia_japanese-addresses_api_ja_tokyo_koto-ku.json"
+DATA = Path(__file__).resolve().parents[1] / "data"  # tests/data/SOURCES.md
+SOURCE_TOWNS = DATA / "gis" / "geolonia_japanese-addresses_api_ja_tokyo_koto-ku.json"
 TEMPLATES = Path(formdef.__file__).parent / "templates"
 
 KIDS_GROUP: dict[str, Any] = {

@@ -7,12 +7,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from kotodx.opendata import validation
-
 from tests.opendata.conftest import KOTO
 
 

@@ -14,8 +14,8 @@ import pytest
 
 from kotodx.opendata import validation
 from kotodx.opendata.validation import FileProblem, decode_csv, validate_csv
-
 from tests.opendata.conftest import KOTO
+
 SIX = {
     "aed": "AED設置箇所一覧",
     "childcare-facilities": "子育て施設一覧",

@@ -4,9 +4,9 @@
 
 PATH/TO/act holds content-assets/wcag-act-rules/ (testcases.json, testcases/, test-assets/) as in the W3C
 repository wcag-act-rules. Kept: every case of the rules our tests score (RULES_IN_FULL), and for every other
-rule its first passed, first failed and first inapplicable case whose assets are all there and add less than 600 kB (rules whose
-every case needs a video of over 1 MB not yet kept are left out); the asset files those cases load (found by
-their paths, followed through HTML, CSS and JS assets), nothing else.
+rule its first passed, first failed and first inapplicable case whose assets are all there and add less
+than 600 kB (rules whose every case needs a video of over 1 MB not yet kept are left out); the asset
+files those cases load (found by their paths, followed through HTML, CSS and JS assets), nothing else.
 """
 
 from __future__ import annotations
@@ -39,9 +39,7 @@ def main(src_root: Path, dst_root: Path) -> None:
     dst = dst_root / "content-assets" / "wcag-act-rules"
     doc = json.loads((src / "testcases.json").read_text(encoding="utf-8"))
     kept, files, taken = [], set(), set()
-    cases = sorted(
-        doc["testcases"], key=lambda c: c["ruleId"] not in RULES_IN_FULL
-    )  # stable: file order kept
+    cases = sorted(doc["testcases"], key=lambda c: c["ruleId"] not in RULES_IN_FULL)  # stable sort
     for case in cases:
         rule, expected = case["ruleId"], case["expected"]
         html = (src / case["relativePath"]).read_text(encoding="utf-8", errors="replace")
