@@ -17,10 +17,20 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 def env_bool(name: str, default: bool = False) -> bool:
+    """0/1/true/false (any case); unset or empty is the default. Anything else ("yes", "ture", "off") is
+    refused at start: a typo must not silently turn a setting such as KOTODX_PRODUCTION off."""
     value = os.environ.get(name)
-    if value is None or value == "":
+    if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in {"1", "true"}:
+        return True
+    if word in {"0", "false"}:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} は真偽値ではありません: 1, 0, true, false のいずれかにしてください "
+        f"({name} must be 1, 0, true or false)"
+    )
 
 
 def env_int(name: str, default: int) -> int:
